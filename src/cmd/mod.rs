@@ -1,0 +1,166 @@
+//! Subcommands, one file each, and the one place where outcomes become exit codes.
+
+mod schema;
+mod validate;
+
+use std::io::IsTerminal;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Configuration-as-code for social customer care.
+#[derive(Debug, Parser)]
+#[command(name = "socialform", version, about, long_about = None)]
+pub struct Cli {
+    /// Never colour the output (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Validate(validate::Args),
+    Schema(schema::Args),
+}
+
+/// How a command ended, when it did not fail.
+// `Changes` and `Color::stdout` are used by `plan` and `drift`, which come next.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// exit 0
+    Success,
+    /// exit 1 without an error message of its own (diagnostics already said why)
+    Failed,
+    /// exit 2: changes present (`plan --detailed-exitcode`, `drift`)
+    Changes,
+}
+
+impl Outcome {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::Failed => 1,
+            Outcome::Changes => 2,
+        }
+    }
+}
+
+/// Runs the chosen subcommand.
+pub fn run(cli: Cli) -> Result<Outcome, Error> {
+    let color = Color::detect(cli.no_color);
+    match cli.command {
+        Command::Validate(args) => validate::cmd_validate(args, color),
+        Command::Schema(args) => schema::cmd_schema(args),
+    }
+}
+
+/// A failed command: what the user reads after `error:`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// the configuration could not be loaded at all
+    #[error(transparent)]
+    Load(#[from] socialform::config::LoadError),
+    /// writing output failed
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// The message of an error, as printed.
+pub fn error_text(e: &Error) -> String {
+    format!("error: {e}")
+}
+
+/// Whether to colour output.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy)]
+pub struct Color {
+    pub stdout: bool,
+    pub stderr: bool,
+}
+
+impl Color {
+    fn detect(no_color: bool) -> Self {
+        let allowed = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Color {
+            stdout: allowed && std::io::stdout().is_terminal(),
+            stderr: allowed && std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// Output format of diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagFormat {
+    /// annotated source snippets, for people
+    Human,
+    /// a JSON array, for tools
+    Json,
+    /// GitHub Actions annotations
+    Github,
+}
+
+/// Renders diagnostics in the chosen format and prints them: human ones to stderr, the
+/// machine formats to stdout.
+pub fn print_diagnostics(
+    diags: &[socialform::diagnostics::Diagnostic],
+    sources: &socialform::diagnostics::Sources,
+    format: DiagFormat,
+    color: Color,
+) {
+    use socialform::diagnostics::{Format, render};
+    match format {
+        DiagFormat::Human => {
+            if !diags.is_empty() {
+                let width = if color.stderr { terminal_width() } else { 100 };
+                eprint!(
+                    "{}",
+                    render(
+                        diags,
+                        sources,
+                        Format::Human {
+                            color: color.stderr,
+                            width
+                        }
+                    )
+                );
+            }
+        }
+        DiagFormat::Json => print!("{}", render(diags, sources, Format::Json)),
+        DiagFormat::Github => print!("{}", render(diags, sources, Format::Github)),
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+/// "1 error, 2 warnings" for a summary line.
+pub fn counts(diags: &[socialform::diagnostics::Diagnostic]) -> String {
+    use socialform::diagnostics::Severity;
+    let n = |s| diags.iter().filter(|d| d.severity == s).count();
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    let mut parts = vec![
+        plural(n(Severity::Error), "error"),
+        plural(n(Severity::Warning), "warning"),
+    ];
+    let infos = n(Severity::Info);
+    if infos > 0 {
+        parts.push(plural(infos, "note"));
+    }
+    parts.join(", ")
+}

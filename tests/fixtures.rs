@@ -1,0 +1,175 @@
+//! Fixture tests: every case under `tests/fixtures/{valid,invalid}` is a root file or a
+//! configuration directory whose expected diagnostics are written on the offending line:
+//! `#~ code` for that line, `#~^ code` for the line above. The diagnostics produced must
+//! be exactly those (code, file, line); `valid/` cases may expect warnings and notes but
+//! no errors.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use socialform::config::load;
+use socialform::diagnostics::Severity;
+
+type Key = (String, usize, String);
+
+fn expectations(case: &Path) -> Vec<Key> {
+    let files: Vec<PathBuf> = if case.is_dir() {
+        let mut out = Vec::new();
+        collect(case, &mut out);
+        out
+    } else {
+        vec![case.to_path_buf()]
+    };
+    let mut expected = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        for (i, line) in text.lines().enumerate() {
+            let Some(pos) = line.find("#~") else { continue };
+            let mut rest = &line[pos + 2..];
+            let mut line_no = i + 1;
+            while let Some(r) = rest.strip_prefix('^') {
+                line_no -= 1;
+                rest = r;
+            }
+            for code in rest.split_whitespace() {
+                expected.push((name.clone(), line_no, code.to_string()));
+            }
+        }
+    }
+    expected.sort();
+    expected
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+}
+
+fn run_case(case: &Path) -> Result<(), String> {
+    let loaded = load(case).map_err(|e| format!("{}: load failed: {e}", case.display()))?;
+    let mut actual: Vec<Key> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| match &d.primary {
+            Some(l) => {
+                let file = loaded.sources.get(l.span.file);
+                let name = file.path.file_name().unwrap().to_string_lossy().to_string();
+                (
+                    name,
+                    file.line_col(l.span.range.start).0,
+                    d.code.as_str().to_string(),
+                )
+            }
+            None => (String::new(), 0, d.code.as_str().to_string()),
+        })
+        .collect();
+    actual.sort();
+    let expected = expectations(case);
+    if actual != expected {
+        let rendered = socialform::diagnostics::render(
+            &loaded.diagnostics,
+            &loaded.sources,
+            socialform::diagnostics::Format::Human {
+                color: false,
+                width: 100,
+            },
+        );
+        return Err(format!(
+            "{}:\n  expected: {expected:?}\n  actual:   {actual:?}\n{rendered}",
+            case.display()
+        ));
+    }
+    Ok(())
+}
+
+fn cases(kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(kind);
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    cases.sort();
+    cases
+}
+
+#[test]
+fn invalid_fixtures_report_exactly_their_annotations() {
+    let cases = cases("invalid");
+    assert!(cases.len() >= 30, "only {} invalid fixtures", cases.len());
+    let failures: Vec<String> = cases.iter().filter_map(|c| run_case(c).err()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    for case in &cases {
+        assert!(
+            !expectations(case).is_empty(),
+            "{} expects nothing: it belongs in valid/",
+            case.display()
+        );
+    }
+}
+
+#[test]
+fn valid_fixtures_have_no_errors() {
+    let cases = cases("valid");
+    assert!(cases.len() >= 5);
+    let failures: Vec<String> = cases.iter().filter_map(|c| run_case(c).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for case in &cases {
+        let loaded = load(case).unwrap();
+        assert!(
+            loaded
+                .diagnostics
+                .iter()
+                .all(|d| d.severity != Severity::Error),
+            "{}",
+            case.display()
+        );
+    }
+}
+
+#[test]
+fn every_offline_code_has_an_invalid_fixture() {
+    let mut covered: BTreeMap<String, usize> = BTreeMap::new();
+    for case in cases("invalid").iter().chain(cases("valid").iter()) {
+        for (_, _, code) in expectations(case) {
+            *covered.entry(code).or_default() += 1;
+        }
+    }
+    // Live checks run at plan time and I/O failures need an unreadable file: both are
+    // tested elsewhere.
+    let missing: Vec<&str> = socialform::diagnostics::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !c.starts_with("refs::") && *c != "config::io" && *c != "schema::invalid")
+        .filter(|c| !covered.contains_key(*c))
+        .collect();
+    assert!(missing.is_empty(), "codes without a fixture: {missing:?}");
+}
+
+#[test]
+fn examples_validate_clean() {
+    for example in ["examples/acme", "examples/minimal"] {
+        let loaded = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(example)).unwrap();
+        let bad: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity != Severity::Info)
+            .collect();
+        assert!(bad.is_empty(), "{example}: {bad:?}");
+    }
+}

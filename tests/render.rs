@@ -1,0 +1,41 @@
+//! What a user reads: the human report of a configuration with several problems across
+//! two files, rendered without colour at a fixed width, as a reviewed snapshot.
+
+use std::path::Path;
+
+use socialform::diagnostics::{Format, render};
+
+fn report(case: &str, format: Format) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Paths in the report are relative to the repository, as a user running from it sees them.
+    std::env::set_current_dir(root).unwrap();
+    let loaded = socialform::config::load(Path::new(case)).unwrap();
+    render(&loaded.diagnostics, &loaded.sources, format)
+}
+
+#[test]
+fn human_report_of_a_duplicate_across_files() {
+    insta::assert_snapshot!(report(
+        "tests/fixtures/invalid/duplicate_table",
+        Format::Human {
+            color: false,
+            width: 100
+        }
+    ));
+}
+
+#[test]
+fn human_report_of_facebook_rules() {
+    insta::assert_snapshot!(report(
+        "tests/fixtures/invalid/facebook_rules.toml",
+        Format::Human {
+            color: false,
+            width: 100
+        }
+    ));
+}
+
+#[test]
+fn json_report_of_groups() {
+    insta::assert_snapshot!(report("tests/fixtures/invalid/groups.toml", Format::Json));
+}
