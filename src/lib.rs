@@ -1,5 +1,9 @@
 //! socialform: configuration-as-code for social customer care.
-
+pub mod apply;
+pub mod backend;
 pub mod config;
 pub mod diagnostics;
+pub mod live;
+pub mod model;
+pub mod plan;
 pub mod rules;

@@ -1,5 +1,8 @@
 //! Subcommands, one file each, and the one place where outcomes become exit codes.
 
+mod apply;
+mod drift;
+mod plan;
 mod schema;
 mod validate;
 
@@ -22,11 +25,12 @@ pub struct Cli {
 enum Command {
     Validate(validate::Args),
     Schema(schema::Args),
+    Plan(plan::Args),
+    Apply(apply::Args),
+    Drift(drift::Args),
 }
 
 /// How a command ended, when it did not fail.
-// `Changes` and `Color::stdout` are used by `plan` and `drift`, which come next.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// exit 0
@@ -54,6 +58,9 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         Command::Validate(args) => validate::cmd_validate(args, color),
         Command::Schema(args) => schema::cmd_schema(args),
+        Command::Plan(args) => plan::cmd_plan(args, color),
+        Command::Apply(args) => apply::cmd_apply(args, color),
+        Command::Drift(args) => drift::cmd_drift(args, color),
     }
 }
 
@@ -69,6 +76,37 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
+    /// reading an input file failed
+    #[error("cannot read `{path}`: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    /// the platform could not be read or written
+    #[error(transparent)]
+    Backend(#[from] socialform::backend::BackendError),
+    /// a saved plan that does not parse
+    #[error("`{path}` is not a socialform plan file: {source}")]
+    PlanFile {
+        path: String,
+        source: serde_json::Error,
+    },
+    /// a saved plan that went stale: nothing was applied
+    #[error(
+        "the saved plan `{path}` is stale, nothing was applied: {reason}; run `socialform plan` again"
+    )]
+    Stale {
+        path: String,
+        reason: socialform::plan::Stale,
+    },
+    /// too many deletions without --allow-deletes
+    #[error(transparent)]
+    TooManyDeletes(#[from] socialform::plan::safety::TooManyDeletes),
+    /// no terminal to confirm on, and no --auto-approve
+    #[error(
+        "apply needs confirmation: pass --auto-approve, run it on a terminal, or apply a saved plan"
+    )]
+    NeedsApproval,
 }
 
 /// The message of an error, as printed.
@@ -77,7 +115,6 @@ pub fn error_text(e: &Error) -> String {
 }
 
 /// Whether to colour output.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy)]
 pub struct Color {
     pub stdout: bool,

@@ -1,0 +1,216 @@
+//! Where live state is read and written. A backend reads one snapshot of everything
+//! (catalog and resources with their versions) in one call, and writes one resource per
+//! call with the version it expects, so a concurrent change is a conflict rather than a
+//! lost update. The trait is synchronous; an HTTP backend can wrap its own runtime.
+
+pub mod catalog;
+pub mod sandbox;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use catalog::Catalog;
+
+use crate::model::Resource;
+
+/// A resource as it is live: its fields, version and the marks socialform left on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveResource {
+    /// the resource as the platform holds it
+    pub resource: Resource,
+    /// bumped by every write; writes name the version they expect
+    pub version: u64,
+    /// who manages it (`socialform`), absent when no tool ever wrote it
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
+    /// the hash of the fields socialform last applied
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_hash: Option<String>,
+}
+
+/// One consistent snapshot of the platform.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveState {
+    /// what the configuration refers to
+    pub catalog: Catalog,
+    /// every resource of a kind socialform manages
+    pub resources: Vec<LiveResource>,
+}
+
+impl LiveState {
+    /// The live resource with this platform key ([`Resource::key`]).
+    pub fn get(&self, key: &str) -> Option<&LiveResource> {
+        self.resources.iter().find(|r| r.resource.key() == key)
+    }
+}
+
+/// What one write does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteOp {
+    /// create a resource that does not exist
+    Create,
+    /// replace the fields of an existing resource
+    Update,
+    /// delete an existing resource
+    Delete,
+}
+
+/// One write of one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    /// create, update or delete
+    pub op: WriteOp,
+    /// the resource: its new fields (create, update), or the live one (delete)
+    pub resource: Resource,
+    /// the live version the write is based on (update, delete)
+    pub expected_version: Option<u64>,
+    /// the hash recorded with the write (create, update)
+    pub applied_hash: Option<String>,
+}
+
+/// Why the platform refused a write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// bound profiles exist as long as their account is connected
+    #[error(
+        "a profile of a connected account cannot be created: connect the account on the platform"
+    )]
+    CreateBound,
+    /// bound profiles exist as long as their account is connected
+    #[error("a profile of a connected account cannot be deleted")]
+    DeleteBound,
+    /// platform attributes exist for every workspace
+    #[error("a platform contact attribute cannot be created or deleted")]
+    PlatformAttribute,
+    /// the account is not connected
+    #[error("account `{0}` is not connected to the workspace")]
+    AccountNotConnected(String),
+    /// a flow that does not exist
+    #[error("flow `{0}` does not exist")]
+    UnknownFlow(String),
+}
+
+/// A backend failure: what the platform said, or why it could not be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// a file of the backend could not be read or written
+    #[error("cannot access `{path}`: {source}")]
+    Io {
+        /// the file
+        path: PathBuf,
+        /// the cause
+        source: std::io::Error,
+    },
+    /// the state file is not what socialform writes
+    #[error("`{path}` is not a sandbox state file: {source}")]
+    Corrupt {
+        /// the file
+        path: PathBuf,
+        /// the cause
+        source: serde_json::Error,
+    },
+    /// the catalog file is missing
+    #[error(
+        "the sandbox catalog `{0}` does not exist: it declares what the platform holds before any apply"
+    )]
+    CatalogMissing(PathBuf),
+    /// the catalog file does not parse
+    #[error("the sandbox catalog `{path}` is invalid: {source}")]
+    CatalogInvalid {
+        /// the file
+        path: PathBuf,
+        /// the cause
+        source: Box<toml::de::Error>,
+    },
+    /// the state belongs to another workspace
+    #[error("the sandbox state `{path}` belongs to workspace `{found}`, not `{expected}`")]
+    WrongWorkspace {
+        /// the file
+        path: PathBuf,
+        /// the configuration's workspace
+        expected: String,
+        /// the state's workspace
+        found: String,
+    },
+    /// another run holds the lock for too long
+    #[error("another socialform run holds `{path}`; gave up after {waited:?} (see --lock-timeout)")]
+    LockTimeout {
+        /// the lock file
+        path: PathBuf,
+        /// how long this run waited
+        waited: Duration,
+    },
+    /// the resource changed since it was read
+    #[error(
+        "`{address}` changed on the platform since it was read (expected version {expected}, found {found})"
+    )]
+    Conflict {
+        /// the resource
+        address: String,
+        /// the version the write was based on
+        expected: u64,
+        /// the live version
+        found: u64,
+    },
+    /// the resource does not exist
+    #[error("`{0}` does not exist on the platform")]
+    NotFound(String),
+    /// the resource exists already
+    #[error("`{0}` already exists on the platform")]
+    AlreadyExists(String),
+    /// the platform refused the write
+    #[error("the platform refused `{address}`: {reason}")]
+    Refused {
+        /// the resource
+        address: String,
+        /// why
+        reason: Refusal,
+    },
+    /// the backend kind is not available yet
+    #[error("the `{0}` backend is not available in this build")]
+    Unsupported(String),
+}
+
+/// A platform: one snapshot read, one resource per write.
+pub trait Backend {
+    /// Reads the catalog and every resource with its version, in one consistent snapshot.
+    fn read(&mut self) -> Result<LiveState, BackendError>;
+    /// Writes one resource; returns its new version (0 for a delete).
+    fn write(&mut self, write: &Write) -> Result<u64, BackendError>;
+}
+
+/// How to open a backend for a loaded configuration.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// how long to wait for another run's lock before giving up
+    pub lock_timeout: Duration,
+}
+
+/// Opens the backend a configuration names. `on_wait` is called once, with the lock
+/// file, when another run holds the lock and this one starts waiting.
+pub fn open(
+    config: &crate::config::Config,
+    dir: &std::path::Path,
+    options: &OpenOptions,
+    on_wait: &mut dyn FnMut(&std::path::Path),
+) -> Result<Box<dyn Backend>, BackendError> {
+    let backend = config.backend.clone().unwrap_or_default();
+    match backend.kind {
+        crate::config::types::BackendKind::Sandbox => {
+            let sandbox = sandbox::Sandbox::open(
+                &dir.join(backend.sandbox_path()),
+                &dir.join(backend.catalog_path()),
+                &config.workspace.name,
+                options.lock_timeout,
+                on_wait,
+            )?;
+            Ok(Box::new(sandbox))
+        }
+        crate::config::types::BackendKind::Http => {
+            Err(BackendError::Unsupported("http".to_string()))
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! The sandbox backend: a local JSON file standing in for a platform account. It is
+//! created on first use from the catalog file, written atomically (temp file, fsync,
+//! rename, fsync of the directory) and guarded by a lock file for the life of a run, so
+//! two runs never interleave. It refuses what the platform would refuse.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Backend, BackendError, Catalog, LiveResource, LiveState, Refusal, Write, WriteOp};
+use crate::model::{Kind, MANAGER, PLATFORM_FIELDS, Resource};
+
+/// The state file's format version.
+const STATE_VERSION: u32 = 1;
+
+/// The sandbox state file, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// format of this file
+    pub format_version: u32,
+    /// the workspace the sandbox stands in for
+    pub workspace: String,
+    /// the last version handed out; every write takes the next one
+    pub revision: u64,
+    /// what the platform holds that the configuration refers to
+    pub catalog: Catalog,
+    /// every resource
+    pub resources: Vec<LiveResource>,
+}
+
+impl State {
+    /// The state of a new platform account: the catalog, the profiles of its connected
+    /// accounts and its platform contact attributes, none of them managed.
+    pub fn initial(workspace: &str, catalog: Catalog) -> State {
+        let mut resources = Vec::new();
+        let mut revision = 0;
+        for a in &catalog.accounts {
+            revision += 1;
+            let mut fields = IndexMap::new();
+            fields.insert("channel".to_string(), json!(a.channel));
+            fields.insert("account".to_string(), json!(a.account));
+            fields.insert("display_name".to_string(), json!(a.display_name));
+            let id = crate::rules::suggest::as_id(&format!(
+                "{}_{}",
+                a.channel,
+                a.account.trim_start_matches('@')
+            ));
+            resources.push(LiveResource {
+                resource: Resource::new(crate::model::profile_address(&id), Kind::Profile, fields),
+                version: revision,
+                managed_by: None,
+                applied_hash: None,
+            });
+        }
+        for name in &catalog.platform_attributes {
+            revision += 1;
+            let mut fields = IndexMap::new();
+            fields.insert("platform".to_string(), json!(true));
+            fields.insert("enabled".to_string(), json!(true));
+            resources.push(LiveResource {
+                resource: Resource::new(
+                    format!("contact_attribute.{name}"),
+                    Kind::ContactAttribute,
+                    fields,
+                ),
+                version: revision,
+                managed_by: None,
+                applied_hash: None,
+            });
+        }
+        State {
+            format_version: STATE_VERSION,
+            workspace: workspace.to_string(),
+            revision,
+            catalog,
+            resources,
+        }
+    }
+}
+
+/// A sandbox opened by one run: its state, and the lock it holds until dropped.
+#[derive(Debug)]
+pub struct Sandbox {
+    path: PathBuf,
+    state: State,
+    _lock: File,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackendError + '_ {
+    move |source| BackendError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Takes the exclusive lock on `path`, waiting up to `timeout`.
+fn lock(
+    path: &Path,
+    timeout: Duration,
+    on_wait: &mut dyn FnMut(&Path),
+) -> Result<File, BackendError> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(io(path))?;
+    let start = Instant::now();
+    let mut told = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if start.elapsed() >= timeout {
+                    return Err(BackendError::LockTimeout {
+                        path: path.to_path_buf(),
+                        waited: start.elapsed(),
+                    });
+                }
+                if !told {
+                    on_wait(path);
+                    told = true;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(path)(e)),
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync, rename,
+/// fsync of the directory. A crash leaves the old file or the new one, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BackendError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        drop(f);
+        std::fs::rename(&tmp, path).map_err(io(path))?;
+        #[cfg(unix)]
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(dir))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+impl Sandbox {
+    /// Opens (and on first use creates, from `catalog`) the state file at `path`, holding
+    /// its lock until the sandbox is dropped.
+    pub fn open(
+        path: &Path,
+        catalog: &Path,
+        workspace: &str,
+        lock_timeout: Duration,
+        on_wait: &mut dyn FnMut(&Path),
+    ) -> Result<Sandbox, BackendError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".lock");
+        let lock_file = lock(Path::new(&lock_path), lock_timeout, on_wait)?;
+        let state = if path.exists() {
+            let text = std::fs::read_to_string(path).map_err(io(path))?;
+            let state: State =
+                serde_json::from_str(&text).map_err(|source| BackendError::Corrupt {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            if state.workspace != workspace {
+                return Err(BackendError::WrongWorkspace {
+                    path: path.to_path_buf(),
+                    expected: workspace.to_string(),
+                    found: state.workspace,
+                });
+            }
+            state
+        } else {
+            if !catalog.is_file() {
+                return Err(BackendError::CatalogMissing(catalog.to_path_buf()));
+            }
+            let text = std::fs::read_to_string(catalog).map_err(io(catalog))?;
+            let parsed: Catalog =
+                toml::from_str(&text).map_err(|e| BackendError::CatalogInvalid {
+                    path: catalog.to_path_buf(),
+                    source: Box::new(e),
+                })?;
+            let state = State::initial(workspace, parsed);
+            persist(path, &state)?;
+            state
+        };
+        Ok(Sandbox {
+            path: path.to_path_buf(),
+            state,
+            _lock: lock_file,
+        })
+    }
+
+    /// The state as it is now.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    fn check_flows(&self, address: &str, value: &Value) -> Result<(), BackendError> {
+        match value {
+            Value::Object(o) => {
+                for (k, v) in o {
+                    if let (true, Some(flow)) = (
+                        ["flow", "start_flow", "case_creation_flow"].contains(&k.as_str()),
+                        v.as_str(),
+                    ) && !self.state.catalog.has_flow(flow)
+                    {
+                        return Err(BackendError::Refused {
+                            address: address.to_string(),
+                            reason: Refusal::UnknownFlow(flow.to_string()),
+                        });
+                    }
+                    self.check_flows(address, v)?;
+                }
+                Ok(())
+            }
+            Value::Array(a) => a.iter().try_for_each(|v| self.check_flows(address, v)),
+            _ => Ok(()),
+        }
+    }
+
+    fn apply(&self, state: &mut State, w: &Write) -> Result<u64, BackendError> {
+        let key = w.resource.key();
+        let address = w.resource.address.clone();
+        let refused = |reason| BackendError::Refused {
+            address: address.clone(),
+            reason,
+        };
+        let pos = state.resources.iter().position(|r| r.resource.key() == key);
+        let check_version = |live: &LiveResource| match w.expected_version {
+            Some(v) if v != live.version => Err(BackendError::Conflict {
+                address: address.clone(),
+                expected: v,
+                found: live.version,
+            }),
+            _ => Ok(()),
+        };
+        match w.op {
+            WriteOp::Create => {
+                if pos.is_some() {
+                    return Err(BackendError::AlreadyExists(address));
+                }
+                if w.resource.bound_channel().is_some() {
+                    return Err(refused(Refusal::CreateBound));
+                }
+                if w.resource.kind == Kind::ContactAttribute
+                    && !w.resource.fields.contains_key("type")
+                {
+                    return Err(refused(Refusal::PlatformAttribute));
+                }
+                self.check_flows(
+                    &address,
+                    &Value::Object(w.resource.fields.clone().into_iter().collect()),
+                )?;
+                state.revision += 1;
+                let mut resource = w.resource.clone();
+                resource
+                    .fields
+                    .retain(|k, _| !PLATFORM_FIELDS.contains(&k.as_str()));
+                state.resources.push(LiveResource {
+                    resource,
+                    version: state.revision,
+                    managed_by: Some(MANAGER.to_string()),
+                    applied_hash: w.applied_hash.clone(),
+                });
+                Ok(state.revision)
+            }
+            WriteOp::Update => {
+                let Some(i) = pos else {
+                    return Err(BackendError::NotFound(address));
+                };
+                check_version(&state.resources[i])?;
+                if let Some(channel) = w.resource.bound_channel() {
+                    let account = w
+                        .resource
+                        .fields
+                        .get("account")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    if !state
+                        .catalog
+                        .accounts
+                        .iter()
+                        .any(|a| a.channel == channel && a.account == account)
+                    {
+                        return Err(refused(Refusal::AccountNotConnected(account.to_string())));
+                    }
+                }
+                self.check_flows(
+                    &address,
+                    &Value::Object(w.resource.fields.clone().into_iter().collect()),
+                )?;
+                state.revision += 1;
+                let live = &mut state.resources[i];
+                // Platform-owned fields stay what the platform says.
+                let mut fields: IndexMap<String, Value> = live
+                    .resource
+                    .fields
+                    .iter()
+                    .filter(|(k, _)| PLATFORM_FIELDS.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                fields.extend(
+                    w.resource
+                        .fields
+                        .iter()
+                        .filter(|(k, _)| !PLATFORM_FIELDS.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
+                live.resource = Resource::new(w.resource.address.clone(), w.resource.kind, fields);
+                live.version = state.revision;
+                live.managed_by = Some(MANAGER.to_string());
+                live.applied_hash = w.applied_hash.clone();
+                Ok(state.revision)
+            }
+            WriteOp::Delete => {
+                let Some(i) = pos else {
+                    return Err(BackendError::NotFound(address));
+                };
+                check_version(&state.resources[i])?;
+                let live = &state.resources[i];
+                if live.resource.bound_channel().is_some() {
+                    return Err(refused(Refusal::DeleteBound));
+                }
+                if live.resource.is_platform_owned() {
+                    return Err(refused(Refusal::PlatformAttribute));
+                }
+                state.resources.remove(i);
+                state.revision += 1;
+                Ok(0)
+            }
+        }
+    }
+}
+
+fn persist(path: &Path, state: &State) -> Result<(), BackendError> {
+    let mut text = serde_json::to_string_pretty(state).map_err(|source| BackendError::Corrupt {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
+}
+
+impl Backend for Sandbox {
+    fn read(&mut self) -> Result<LiveState, BackendError> {
+        Ok(LiveState {
+            catalog: self.state.catalog.clone(),
+            resources: self.state.resources.clone(),
+        })
+    }
+
+    fn write(&mut self, write: &Write) -> Result<u64, BackendError> {
+        let mut next = self.state.clone();
+        let version = self.apply(&mut next, write)?;
+        persist(&self.path, &next)?;
+        self.state = next;
+        Ok(version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Catalog {
+        toml::from_str(
+            r#"
+            flows = ["welcome"]
+            platform_attributes = ["email"]
+            [[accounts]]
+            channel = "facebook"
+            account = "123"
+            display_name = "Acme"
+            "#,
+        )
+        .unwrap()
+    }
+
+    fn open(dir: &Path) -> Sandbox {
+        std::fs::write(dir.join("catalog.toml"), "flows = [\"welcome\"]\n[[accounts]]\nchannel = \"facebook\"\naccount = \"123\"\ndisplay_name = \"Acme\"\n").unwrap();
+        Sandbox::open(
+            &dir.join(".socialform/sandbox.json"),
+            &dir.join("catalog.toml"),
+            "w",
+            Duration::from_millis(100),
+            &mut |_| {},
+        )
+        .unwrap()
+    }
+
+    fn chat(flow: &str) -> Resource {
+        let mut fields = IndexMap::new();
+        fields.insert("channel".to_string(), json!("live_chat"));
+        fields.insert("start_flow".to_string(), json!(flow));
+        Resource::new("profile.chat", Kind::Profile, fields)
+    }
+
+    #[test]
+    fn initial_state_has_accounts_and_platform_attributes() {
+        let s = State::initial("w", catalog());
+        assert_eq!(s.resources.len(), 2);
+        assert_eq!(s.resources[0].resource.key(), "account:facebook:123");
+        assert_eq!(s.resources[0].resource.address, "profile.facebook_123");
+        assert!(
+            s.resources
+                .iter()
+                .all(|r| r.managed_by.is_none() && r.resource.is_platform_owned())
+        );
+    }
+
+    #[test]
+    fn writes_are_checked_and_versioned() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sb = open(dir.path());
+        let create = Write {
+            op: WriteOp::Create,
+            resource: chat("welcome"),
+            expected_version: None,
+            applied_hash: Some("h".into()),
+        };
+        let v = sb.write(&create).unwrap();
+        assert!(matches!(
+            sb.write(&create),
+            Err(BackendError::AlreadyExists(_))
+        ));
+        let bad = Write {
+            op: WriteOp::Update,
+            resource: chat("nope"),
+            expected_version: Some(v),
+            applied_hash: None,
+        };
+        assert!(matches!(
+            sb.write(&bad),
+            Err(BackendError::Refused {
+                reason: Refusal::UnknownFlow(_),
+                ..
+            })
+        ));
+        let stale = Write {
+            op: WriteOp::Update,
+            resource: chat("welcome"),
+            expected_version: Some(v - 1),
+            applied_hash: None,
+        };
+        assert!(matches!(
+            sb.write(&stale),
+            Err(BackendError::Conflict { .. })
+        ));
+        let live = sb.read().unwrap();
+        let bound = live.get("account:facebook:123").unwrap().clone();
+        let del = Write {
+            op: WriteOp::Delete,
+            resource: bound.resource,
+            expected_version: Some(bound.version),
+            applied_hash: None,
+        };
+        assert!(matches!(
+            sb.write(&del),
+            Err(BackendError::Refused {
+                reason: Refusal::DeleteBound,
+                ..
+            })
+        ));
+        drop(sb);
+        // The state survives a reopen.
+        let sb = open(dir.path());
+        assert_eq!(
+            sb.state()
+                .resources
+                .iter()
+                .filter(|r| r.managed_by.is_some())
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_second_run_waits_for_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = open(dir.path());
+        let mut waited = false;
+        let second = Sandbox::open(
+            &dir.path().join(".socialform/sandbox.json"),
+            &dir.path().join("catalog.toml"),
+            "w",
+            Duration::from_millis(150),
+            &mut |_| waited = true,
+        );
+        assert!(waited);
+        assert!(matches!(second, Err(BackendError::LockTimeout { .. })));
+    }
+}

@@ -1,0 +1,141 @@
+//! `socialform apply`: carry out a plan, either one computed now (shown, then confirmed)
+//! or one saved by `plan --out` (refused when stale).
+
+use std::io::{BufRead, IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+
+use socialform::plan::{self, Action, Plan};
+
+use super::plan::{Common, Prepared, prepare};
+use super::{Color, Error, Outcome};
+
+/// Apply a configuration, or a plan saved by `socialform plan --out FILE`.
+///
+/// With a configuration (directory or root file), plans, shows the plan and asks for
+/// confirmation on a terminal (--auto-approve skips it; without a terminal it is
+/// required). With a saved plan, applies exactly it, and refuses it when the
+/// configuration or any live resource changed since it was made.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Configuration directory or root file, or a saved plan file.
+    #[arg(default_value = ".")]
+    target: PathBuf,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    auto_approve: bool,
+    /// Allow deleting more than 30% of the managed resources of a workspace.
+    #[arg(long)]
+    allow_deletes: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn is_plan_file(path: &Path) -> bool {
+    path.is_file() && path.extension().is_none_or(|e| e != "toml")
+}
+
+fn read_plan(path: &Path) -> Result<Plan, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| Error::PlanFile {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Asks on the terminal; only `yes` goes ahead.
+fn confirm(n: usize) -> bool {
+    eprint!(
+        "\nApply these {n} change{}? Only `yes` is accepted: ",
+        if n == 1 { "" } else { "s" }
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes"
+}
+
+/// Runs `apply`.
+pub fn cmd_apply(args: Args, color: Color) -> Result<Outcome, Error> {
+    let saved = if is_plan_file(&args.target) {
+        Some(read_plan(&args.target)?)
+    } else {
+        None
+    };
+    let config_path = saved
+        .as_ref()
+        .map_or_else(|| args.target.clone(), |p| PathBuf::from(&p.basis.config));
+    let mut prepared = match prepare(&config_path, &args.common, color)? {
+        Ok(p) => p,
+        Err(outcome) => return Ok(outcome),
+    };
+    let planned = &prepared.planned;
+    match &saved {
+        Some(saved) => plan::check_fresh(saved, planned).map_err(|reason| Error::Stale {
+            path: args.target.display().to_string(),
+            reason,
+        })?,
+        None => print!("{}", plan::render::text(&planned.plan, color.stdout)),
+    }
+    if !planned.plan.has_changes() {
+        eprintln!("Nothing to do.");
+        return Ok(Outcome::Success);
+    }
+    plan::safety::check_deletes(planned, args.allow_deletes)?;
+    if saved.is_none() && !args.auto_approve {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::NeedsApproval);
+        }
+        if !confirm(planned.plan.changes.len()) {
+            eprintln!("Apply cancelled: nothing was changed.");
+            return Ok(Outcome::Failed);
+        }
+    }
+    Ok(execute(&mut prepared))
+}
+
+fn past(action: Action) -> &'static str {
+    match action {
+        Action::Create => "created",
+        Action::Update => "updated",
+        Action::Replace => "replaced",
+        Action::Delete => "deleted",
+    }
+}
+
+fn execute(prepared: &mut Prepared) -> Outcome {
+    let mut progress = |address: &str, action: Action| eprintln!("  {address}: {}", past(action));
+    let report =
+        socialform::apply::execute(prepared.backend.as_mut(), &prepared.planned, &mut progress);
+    match &report.failed {
+        None => {
+            let n = |a: Action| report.applied.iter().filter(|(_, x)| *x == a).count();
+            eprintln!(
+                "Apply complete: {} created, {} updated, {} replaced, {} deleted.",
+                n(Action::Create),
+                n(Action::Update),
+                n(Action::Replace),
+                n(Action::Delete)
+            );
+            Outcome::Success
+        }
+        Some(f) => {
+            eprintln!(
+                "error: {} ({}) failed: {}",
+                f.address,
+                f.action.as_str(),
+                f.error
+            );
+            if !report.not_attempted.is_empty() {
+                eprintln!("not attempted: {}", report.not_attempted.join(", "));
+            }
+            eprintln!(
+                "{} of {} changes applied; `socialform plan` shows the remaining work.",
+                report.applied.len(),
+                prepared.planned.plan.changes.len()
+            );
+            Outcome::Failed
+        }
+    }
+}

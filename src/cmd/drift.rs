@@ -1,0 +1,59 @@
+//! `socialform drift`: read-only comparison of the platform with the configuration, for
+//! scheduled CI runs that catch hand edits.
+
+use std::path::PathBuf;
+
+use socialform::plan;
+
+use super::plan::{Common, prepare};
+use super::{Color, Error, Outcome};
+
+/// How to print the drift report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DriftFormat {
+    /// for people
+    Text,
+    /// the plan JSON (each change has `drift`)
+    Json,
+}
+
+/// Report where the platform differs from the configuration, changing nothing.
+///
+/// Says per resource which fields differ and whether it is drift (changed outside
+/// socialform since the last apply) or a configuration change not applied yet. Exits 0
+/// when nothing differs, 2 when something does, 1 on error.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Configuration directory or root file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+    format: DriftFormat,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Runs `drift`.
+pub fn cmd_drift(args: Args, color: Color) -> Result<Outcome, Error> {
+    let prepared = match prepare(&args.path, &args.common, color)? {
+        Ok(p) => p,
+        Err(outcome) => return Ok(outcome),
+    };
+    let planned = &prepared.planned;
+    match args.format {
+        DriftFormat::Text => {
+            let changed: Vec<bool> = planned.steps.iter().map(|s| s.config_changed).collect();
+            print!(
+                "{}",
+                plan::render::drift(&planned.plan, &changed, color.stdout)
+            );
+        }
+        DriftFormat::Json => print!("{}", plan::to_json(&planned.plan)),
+    }
+    Ok(if planned.plan.has_changes() {
+        Outcome::Changes
+    } else {
+        Outcome::Success
+    })
+}

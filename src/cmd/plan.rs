@@ -1,0 +1,154 @@
+//! `socialform plan`: validate, check against the live catalog, compare with the live
+//! resources, and show (or save) what applying would change.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use socialform::backend::{self, Backend};
+use socialform::plan::{self, Planned};
+
+use super::{Color, DiagFormat, Error, Outcome, counts, print_diagnostics};
+
+/// How to print a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// for people, coloured on a terminal
+    Text,
+    /// for a pull-request comment
+    Markdown,
+    /// the plan JSON of config.md
+    Json,
+}
+
+/// Show what applying the configuration would change on the platform.
+///
+/// Validates PATH first (errors stop the plan), checks every platform reference against
+/// the live catalog, then compares the desired resources with the live ones. With --out,
+/// the plan is also saved for `socialform apply FILE`, which refuses it once stale.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Configuration directory or root file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// How to print the plan.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+    /// Also save the plan (JSON) to this file, for `socialform apply FILE`.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Exit 2 when the plan has changes (0: none, 1: error).
+    #[arg(long)]
+    detailed_exitcode: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Options every command that reads the platform takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Common {
+    /// Seconds to wait for another socialform run to release the platform's lock.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub lock_timeout: u64,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
+    pub diagnostics: DiagFormat,
+}
+
+/// A configuration that validated and passed the live checks: its backend (holding the
+/// lock) and the plan.
+pub struct Prepared {
+    /// the platform, locked for this run
+    pub backend: Box<dyn Backend>,
+    /// what applying would do
+    pub planned: Planned,
+}
+
+/// Loads, validates, reads the platform, runs the live checks and plans. Diagnostics are
+/// printed here; `Err(outcome)` inside means they stopped the run.
+pub fn prepare(
+    path: &Path,
+    common: &Common,
+    color: Color,
+) -> Result<Result<Prepared, Outcome>, Error> {
+    let loaded = socialform::config::load(path)?;
+    // One report per run: machine formats print one JSON array, so the offline findings
+    // wait for the live ones unless they stop the run on their own.
+    let report = |diags: &[socialform::diagnostics::Diagnostic], stage: &str| {
+        print_diagnostics(diags, &loaded.sources, common.diagnostics, color);
+        let failed = diags.iter().any(|d| d.is_failure(false));
+        if failed && common.diagnostics == DiagFormat::Human {
+            eprintln!("{stage} failed: {}", counts(diags));
+        }
+        failed
+    };
+    if loaded.has_failures(false) {
+        report(&loaded.diagnostics, "validate");
+        return Ok(Err(Outcome::Failed));
+    }
+    let options = backend::OpenOptions {
+        lock_timeout: Duration::from_secs(common.lock_timeout),
+    };
+    let mut on_wait = |lock: &Path| {
+        eprintln!(
+            "waiting for another socialform run to release `{}` (up to {}s)...",
+            lock.display(),
+            common.lock_timeout
+        )
+    };
+    let opened = backend::open(&loaded.config, &loaded.dir, &options, &mut on_wait)
+        .and_then(|mut b| Ok((b.read()?, b)));
+    let (live, backend) = match opened {
+        Ok(x) => x,
+        Err(e) => {
+            report(&loaded.diagnostics, "validate");
+            return Err(e.into());
+        }
+    };
+    let mut diags = loaded.diagnostics.clone();
+    diags.extend(socialform::live::check(&loaded, &live.catalog));
+    socialform::diagnostics::sort(&mut diags);
+    if report(&diags, "live checks") {
+        return Ok(Err(Outcome::Failed));
+    }
+    let desired = socialform::model::desired(&loaded.config);
+    let config_path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let planned = plan::build(&plan::Input {
+        workspace: &loaded.config.workspace.name,
+        prune: loaded.config.workspace.prune,
+        config_path: config_path.display().to_string(),
+        config_hash: socialform::model::config_hash(&loaded.config, &desired),
+        desired: &desired,
+        live: &live,
+    });
+    Ok(Ok(Prepared { backend, planned }))
+}
+
+/// Runs `plan`.
+pub fn cmd_plan(args: Args, color: Color) -> Result<Outcome, Error> {
+    let prepared = match prepare(&args.path, &args.common, color)? {
+        Ok(p) => p,
+        Err(outcome) => return Ok(outcome),
+    };
+    let plan = &prepared.planned.plan;
+    match args.format {
+        PlanFormat::Text => print!("{}", plan::render::text(plan, color.stdout)),
+        PlanFormat::Markdown => print!("{}", plan::render::markdown(plan)),
+        PlanFormat::Json => print!("{}", plan::to_json(plan)),
+    }
+    if let Some(out) = &args.out {
+        std::fs::write(out, plan::to_json(plan)).map_err(|source| Error::Write {
+            path: out.display().to_string(),
+            source,
+        })?;
+        eprintln!(
+            "Saved the plan to `{}`: apply exactly it with `socialform apply {}`.",
+            out.display(),
+            out.display()
+        );
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        Outcome::Changes
+    } else {
+        Outcome::Success
+    })
+}
