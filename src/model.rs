@@ -142,6 +142,18 @@ impl Resource {
     }
 }
 
+/// The identity a configuration records on every resource it writes, so that a resource
+/// last applied by another configuration shows as drift: the name of the configuration
+/// directory (the same in a local checkout and in CI), `/`, the workspace.
+pub fn config_id(dir: &std::path::Path, workspace: &str) -> String {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "socialform".to_string());
+    format!("{name}/{workspace}")
+}
+
 /// `sha256:` and the hex digest of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);

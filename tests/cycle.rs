@@ -190,6 +190,44 @@ fn a_hand_edit_is_drift() {
 }
 
 #[test]
+fn another_configuration_applied_to_the_same_sandbox_is_drift() {
+    let (tmp, dir) = workspace();
+    run_ok(&dir, &["apply", ".", "--auto-approve"], 0);
+    // A second configuration of the same workspace, in another directory, sharing the
+    // first one's sandbox: what it applies was changed outside the first configuration.
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::copy(dir.join("catalog.toml"), other.join("catalog.toml")).unwrap();
+    let config = std::fs::read_to_string(dir.join("socialform.toml"))
+        .unwrap()
+        .replacen(
+            "[workspace]",
+            "[backend]\npath = \"../cfg/.socialform/sandbox.json\"\n\n[workspace]",
+            1,
+        )
+        .replacen(r#"start_flow = "welcome""#, r#"start_flow = "orders""#, 1);
+    std::fs::write(other.join("socialform.toml"), config).unwrap();
+    run_ok(&other, &["apply", ".", "--auto-approve"], 0);
+    run_ok(&other, &["drift", "."], 0);
+
+    let out = run_ok(&dir, &["drift", "."], 2);
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("profile.web_chat")
+            && report.contains("last applied by another configuration (`other/cycle`)"),
+        "{report}"
+    );
+    let plan = plan_json(&dir);
+    let changes = plan["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{plan}");
+    assert_eq!(changes[0]["address"], "profile.web_chat");
+    assert_eq!(changes[0]["drift"], true);
+    // Applying this configuration takes the resource back; then neither sees drift on it.
+    run_ok(&dir, &["apply", ".", "--auto-approve"], 0);
+    run_ok(&dir, &["drift", "."], 0);
+}
+
+#[test]
 fn a_stale_saved_plan_is_refused_and_changes_nothing() {
     let (_tmp, dir) = workspace();
     run_ok(&dir, &["apply", ".", "--auto-approve"], 0);

@@ -28,6 +28,9 @@ pub struct LiveResource {
     /// the hash of the fields socialform last applied
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applied_hash: Option<String>,
+    /// the identity of the configuration that last applied it ([`crate::model::config_id`])
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_by: Option<String>,
 }
 
 /// One consistent snapshot of the platform.
@@ -69,6 +72,8 @@ pub struct Write {
     pub expected_version: Option<u64>,
     /// the hash recorded with the write (create, update)
     pub applied_hash: Option<String>,
+    /// the configuration recorded with the write (create, update)
+    pub applied_by: Option<String>,
 }
 
 /// Why the platform refused a write.

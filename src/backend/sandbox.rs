@@ -56,6 +56,7 @@ impl State {
                 version: revision,
                 managed_by: None,
                 applied_hash: None,
+                applied_by: None,
             });
         }
         for name in &catalog.platform_attributes {
@@ -72,6 +73,7 @@ impl State {
                 version: revision,
                 managed_by: None,
                 applied_hash: None,
+                applied_by: None,
             });
         }
         State {
@@ -287,6 +289,7 @@ impl Sandbox {
                     version: state.revision,
                     managed_by: Some(MANAGER.to_string()),
                     applied_hash: w.applied_hash.clone(),
+                    applied_by: w.applied_by.clone(),
                 });
                 Ok(state.revision)
             }
@@ -336,6 +339,7 @@ impl Sandbox {
                 live.version = state.revision;
                 live.managed_by = Some(MANAGER.to_string());
                 live.applied_hash = w.applied_hash.clone();
+                live.applied_by = w.applied_by.clone();
                 Ok(state.revision)
             }
             WriteOp::Delete => {
@@ -443,6 +447,7 @@ mod tests {
             resource: chat("welcome"),
             expected_version: None,
             applied_hash: Some("h".into()),
+            applied_by: None,
         };
         let v = sb.write(&create).unwrap();
         assert!(matches!(
@@ -454,6 +459,7 @@ mod tests {
             resource: chat("nope"),
             expected_version: Some(v),
             applied_hash: None,
+            applied_by: None,
         };
         assert!(matches!(
             sb.write(&bad),
@@ -467,6 +473,7 @@ mod tests {
             resource: chat("welcome"),
             expected_version: Some(v - 1),
             applied_hash: None,
+            applied_by: None,
         };
         assert!(matches!(
             sb.write(&stale),
@@ -479,6 +486,7 @@ mod tests {
             resource: bound.resource,
             expected_version: Some(bound.version),
             applied_hash: None,
+            applied_by: None,
         };
         assert!(matches!(
             sb.write(&del),

@@ -112,11 +112,13 @@ pub fn prepare(
     }
     let desired = socialform::model::desired(&loaded.config);
     let config_path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let config_id = socialform::model::config_id(&loaded.dir, &loaded.config.workspace.name);
     let planned = plan::build(&plan::Input {
         workspace: &loaded.config.workspace.name,
         prune: loaded.config.workspace.prune,
         config_path: config_path.display().to_string(),
         config_hash: socialform::model::config_hash(&loaded.config, &desired),
+        config_id: &config_id,
         desired: &desired,
         live: &live,
     });

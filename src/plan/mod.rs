@@ -72,6 +72,9 @@ pub struct Change {
     pub action: Action,
     /// the live resource was changed outside socialform since its last apply
     pub drift: bool,
+    /// why it counts as drift: changed outside socialform, or applied by another configuration
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_reason: Option<String>,
     /// the change loses live data (a replace)
     pub destructive: bool,
     /// the fields that change
@@ -150,13 +153,26 @@ pub struct Planned {
     pub managed: usize,
 }
 
-/// Whether a live resource was changed outside socialform since its last apply.
-pub fn is_drift(live: &LiveResource) -> bool {
-    live.managed_by.as_deref() == Some(MANAGER)
-        && live
-            .applied_hash
-            .as_ref()
-            .is_some_and(|h| *h != live.resource.hash())
+/// Why a live resource counts as drift, if it does: it was changed outside socialform
+/// since its last apply (its fields no longer hash to the recorded hash), or another
+/// configuration applied it since (the recorded configuration is not this one).
+pub fn drift_reason(live: &LiveResource, config_id: &str) -> Option<String> {
+    if live.managed_by.as_deref() != Some(MANAGER) {
+        return None;
+    }
+    if live
+        .applied_hash
+        .as_ref()
+        .is_some_and(|h| *h != live.resource.hash())
+    {
+        return Some("changed outside socialform since the last apply".to_string());
+    }
+    match &live.applied_by {
+        Some(by) if by != config_id => Some(format!(
+            "last applied by another configuration (`{by}`), not this one (`{config_id}`)"
+        )),
+        _ => None,
+    }
 }
 
 fn attribute_type(r: &Resource) -> Option<&Value> {
@@ -174,6 +190,8 @@ pub struct Input<'a> {
     pub config_path: String,
     /// the configuration's hash, recorded in the plan
     pub config_hash: String,
+    /// the configuration's identity, recorded on every resource written
+    pub config_id: &'a str,
     /// the desired resources
     pub desired: &'a [Resource],
     /// the live snapshot
@@ -195,6 +213,7 @@ pub fn build(input: &Input<'_>) -> Planned {
                 resource: d.clone(),
                 expected_version: None,
                 applied_hash: Some(desired_hash),
+                applied_by: Some(input.config_id.to_string()),
             };
             items.push((
                 Change {
@@ -202,6 +221,7 @@ pub fn build(input: &Input<'_>) -> Planned {
                     kind: d.kind,
                     action: Action::Create,
                     drift: false,
+                    drift_reason: None,
                     destructive: false,
                     fields,
                 },
@@ -218,8 +238,12 @@ pub fn build(input: &Input<'_>) -> Planned {
         if fields.is_empty() && managed && l.resource.address == d.address {
             continue;
         }
-        let drift = is_drift(l);
-        let config_changed = l.applied_hash.as_deref() != Some(desired_hash.as_str());
+        let reason = drift_reason(l, input.config_id);
+        let drift = reason.is_some();
+        // Whether this configuration changed since it last applied the resource; unknown
+        // (and not claimed) when another configuration applied it since.
+        let config_changed = l.applied_by.as_deref().is_none_or(|b| b == input.config_id)
+            && l.applied_hash.as_deref() != Some(desired_hash.as_str());
         let replace = d.kind == Kind::ContactAttribute
             && attribute_type(d).is_some()
             && attribute_type(&l.resource).is_some()
@@ -230,12 +254,14 @@ pub fn build(input: &Input<'_>) -> Planned {
                 resource: l.resource.clone(),
                 expected_version: Some(l.version),
                 applied_hash: None,
+                applied_by: None,
             };
             let create = Write {
                 op: WriteOp::Create,
                 resource: d.clone(),
                 expected_version: None,
                 applied_hash: Some(desired_hash),
+                applied_by: Some(input.config_id.to_string()),
             };
             (Action::Replace, vec![del, create])
         } else {
@@ -244,6 +270,7 @@ pub fn build(input: &Input<'_>) -> Planned {
                 resource: d.clone(),
                 expected_version: Some(l.version),
                 applied_hash: Some(desired_hash),
+                applied_by: Some(input.config_id.to_string()),
             };
             (Action::Update, vec![upd])
         };
@@ -253,6 +280,7 @@ pub fn build(input: &Input<'_>) -> Planned {
                 kind: d.kind,
                 action,
                 drift,
+                drift_reason: reason,
                 destructive: replace,
                 fields,
             },
@@ -278,13 +306,15 @@ pub fn build(input: &Input<'_>) -> Planned {
             resource: l.resource.clone(),
             expected_version: Some(l.version),
             applied_hash: None,
+            applied_by: None,
         };
         items.push((
             Change {
                 address: l.resource.address.clone(),
                 kind: l.resource.kind,
                 action: Action::Delete,
-                drift: is_drift(l),
+                drift: drift_reason(l, input.config_id).is_some(),
+                drift_reason: drift_reason(l, input.config_id),
                 destructive: false,
                 fields,
             },

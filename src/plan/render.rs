@@ -159,7 +159,7 @@ fn change_header(c: &Change, style: &Style) -> String {
         notes.push("no field changes: socialform takes over managing it".to_string());
     }
     if c.drift {
-        notes.push(style.yellow("drift: changed outside socialform since the last apply"));
+        notes.push(style.yellow(&format!("drift: {}", reason(c))));
     }
     format!(
         "{painted} {} {}",
@@ -206,6 +206,13 @@ pub fn text(plan: &Plan, color: bool) -> String {
     out
 }
 
+/// Why a change is drift, as recorded by the plan (older plan files have no reason).
+fn reason(c: &Change) -> &str {
+    c.drift_reason
+        .as_deref()
+        .unwrap_or("changed outside socialform since the last apply")
+}
+
 /// What `drift` says: per resource, whether the difference is drift (changed outside
 /// socialform), a configuration change not applied yet, or both, and which fields differ.
 /// `config_changed[i]` tells whether change `i` is asked for by the configuration.
@@ -237,14 +244,14 @@ pub fn drift(plan: &Plan, config_changed: &[bool], color: bool) -> String {
             (Action::Create, _, _) => {
                 "pending configuration change: not on the platform yet".to_string()
             }
-            (Action::Delete, true, _) => "drift, and removed from the configuration".to_string(),
+            (Action::Delete, true, _) => {
+                format!("drift ({}), and removed from the configuration", reason(c))
+            }
             (Action::Delete, false, _) => {
                 "pending configuration change: removed from the configuration".to_string()
             }
-            (_, true, true) => "drift and a pending configuration change".to_string(),
-            (_, true, false) => {
-                "drift: changed outside socialform since the last apply".to_string()
-            }
+            (_, true, true) => format!("drift ({}) and a pending configuration change", reason(c)),
+            (_, true, false) => format!("drift: {}", reason(c)),
             (_, false, _) => "pending configuration change".to_string(),
         };
         let cause = if c.drift { style.yellow(&cause) } else { cause };

@@ -24,6 +24,7 @@ fn managed(r: Resource, version: u64) -> LiveResource {
         version,
         managed_by: Some(MANAGER.into()),
         applied_hash: Some(hash),
+        applied_by: None,
     }
 }
 
@@ -33,6 +34,7 @@ fn unmanaged(r: Resource, version: u64) -> LiveResource {
         version,
         managed_by: None,
         applied_hash: None,
+        applied_by: None,
     }
 }
 
@@ -46,6 +48,7 @@ fn plan(desired: &[Resource], live: Vec<LiveResource>, prune: bool) -> Planned {
         prune,
         config_path: "cfg".into(),
         config_hash: "h".into(),
+        config_id: "test/w",
         desired,
         live: &live,
     })
