@@ -4,6 +4,7 @@
 //! lost update. The trait is synchronous; an HTTP backend can wrap its own runtime.
 
 pub mod catalog;
+pub mod http;
 pub mod sandbox;
 
 use std::path::PathBuf;
@@ -177,14 +178,40 @@ pub enum BackendError {
     /// the backend kind is not available yet
     #[error("the `{0}` backend is not available in this build")]
     Unsupported(String),
+    /// the http backend's token variable is not set (its value is never shown)
+    #[error("the environment variable `{0}` that holds the platform token is not set or empty")]
+    TokenMissing(String),
+    /// the http backend's configuration is incomplete or invalid
+    #[error("the http backend: {0}")]
+    HttpConfig(String),
+    /// the platform API answered with an error
+    #[error("the platform answered {status} {code}: {message}")]
+    Api {
+        /// the HTTP status
+        status: u16,
+        /// the API's error code
+        code: String,
+        /// the API's message
+        message: String,
+    },
+    /// the platform API could not be reached, or its answer was not understood
+    #[error("the platform API: {0}")]
+    Transport(String),
 }
 
-/// A platform: one snapshot read, one resource per write.
-pub trait Backend {
+/// A platform: one snapshot read, one resource per write. Writes take `&self` and the
+/// backend is `Sync`, so the executor can run independent writes from several threads.
+pub trait Backend: Send + Sync {
     /// Reads the catalog and every resource with its version, in one consistent snapshot.
     fn read(&mut self) -> Result<LiveState, BackendError>;
-    /// Writes one resource; returns its new version (0 for a delete).
-    fn write(&mut self, write: &Write) -> Result<u64, BackendError>;
+    /// Writes one resource; returns its new version (0 for a delete). May be called from
+    /// several threads at once, up to [`Backend::max_parallelism`].
+    fn write(&self, write: &Write) -> Result<u64, BackendError>;
+    /// How many writes may usefully run at once (the executor takes the smaller of this
+    /// and `--parallelism`).
+    fn max_parallelism(&self) -> usize {
+        usize::MAX
+    }
 }
 
 /// How to open a backend for a loaded configuration.
@@ -192,6 +219,8 @@ pub trait Backend {
 pub struct OpenOptions {
     /// how long to wait for another run's lock before giving up
     pub lock_timeout: Duration,
+    /// http only: reports retries and waits (never with the token)
+    pub on_retry: Option<http::Notify>,
 }
 
 /// Opens the backend a configuration names. `on_wait` is called once, with the lock
@@ -215,7 +244,22 @@ pub fn open(
             Ok(Box::new(sandbox))
         }
         crate::config::types::BackendKind::Http => {
-            Err(BackendError::Unsupported("http".to_string()))
+            let url = backend.url.clone().ok_or_else(|| {
+                BackendError::HttpConfig("`[backend] url` is required".to_string())
+            })?;
+            let token_env = backend.token_env();
+            let token = std::env::var(token_env)
+                .ok()
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| BackendError::TokenMissing(token_env.to_string()))?;
+            let http = http::HttpBackend::new(http::HttpOptions {
+                url,
+                workspace: config.workspace.name.clone(),
+                token: http::Secret::new(token.trim().to_string()),
+                on_retry: options.on_retry.clone(),
+                ..http::HttpOptions::default()
+            })?;
+            Ok(Box::new(http))
         }
     }
 }

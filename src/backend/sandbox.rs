@@ -6,6 +6,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
@@ -86,11 +87,13 @@ impl State {
     }
 }
 
-/// A sandbox opened by one run: its state, and the lock it holds until dropped.
+/// A sandbox opened by one run: its state, and the lock it holds until dropped. The state
+/// sits behind a mutex so the sandbox can be shared by the executor's workers; writes are
+/// serialised anyway (each one rewrites the file), so it asks for a parallelism of 1.
 #[derive(Debug)]
 pub struct Sandbox {
     path: PathBuf,
-    state: State,
+    state: Mutex<State>,
     _lock: File,
 }
 
@@ -201,164 +204,196 @@ impl Sandbox {
             if !catalog.is_file() {
                 return Err(BackendError::CatalogMissing(catalog.to_path_buf()));
             }
-            let text = std::fs::read_to_string(catalog).map_err(io(catalog))?;
-            let parsed: Catalog =
-                toml::from_str(&text).map_err(|e| BackendError::CatalogInvalid {
-                    path: catalog.to_path_buf(),
-                    source: Box::new(e),
-                })?;
-            let state = State::initial(workspace, parsed);
+            let state = State::initial(workspace, read_catalog(catalog)?);
             persist(path, &state)?;
             state
         };
         Ok(Sandbox {
             path: path.to_path_buf(),
-            state,
+            state: Mutex::new(state),
             _lock: lock_file,
         })
     }
 
     /// The state as it is now.
-    pub fn state(&self) -> &State {
-        &self.state
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-applied state: writes build
+        // the next state aside and swap it in only once it is persisted.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    fn check_flows(&self, address: &str, value: &Value) -> Result<(), BackendError> {
-        match value {
-            Value::Object(o) => {
-                for (k, v) in o {
-                    if let (true, Some(flow)) = (
-                        ["flow", "start_flow", "case_creation_flow"].contains(&k.as_str()),
-                        v.as_str(),
-                    ) && !self.state.catalog.has_flow(flow)
-                    {
-                        return Err(BackendError::Refused {
-                            address: address.to_string(),
-                            reason: Refusal::UnknownFlow(flow.to_string()),
-                        });
-                    }
-                    self.check_flows(address, v)?;
-                }
-                Ok(())
-            }
-            Value::Array(a) => a.iter().try_for_each(|v| self.check_flows(address, v)),
-            _ => Ok(()),
-        }
+/// Reads a sandbox catalog file (config.md, "The sandbox catalog").
+pub fn read_catalog(path: &Path) -> Result<Catalog, BackendError> {
+    if !path.is_file() {
+        return Err(BackendError::CatalogMissing(path.to_path_buf()));
     }
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    toml::from_str(&text).map_err(|e| BackendError::CatalogInvalid {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })
+}
 
-    fn apply(&self, state: &mut State, w: &Write) -> Result<u64, BackendError> {
-        let key = w.resource.key();
-        let address = w.resource.address.clone();
-        let refused = |reason| BackendError::Refused {
-            address: address.clone(),
-            reason,
-        };
-        let pos = state.resources.iter().position(|r| r.resource.key() == key);
-        let check_version = |live: &LiveResource| match w.expected_version {
-            Some(v) if v != live.version => Err(BackendError::Conflict {
-                address: address.clone(),
-                expected: v,
-                found: live.version,
-            }),
-            _ => Ok(()),
-        };
-        match w.op {
-            WriteOp::Create => {
-                if pos.is_some() {
-                    return Err(BackendError::AlreadyExists(address));
-                }
-                if w.resource.bound_channel().is_some() {
-                    return Err(refused(Refusal::CreateBound));
-                }
-                if w.resource.kind == Kind::ContactAttribute
-                    && !w.resource.fields.contains_key("type")
+fn check_flows(catalog: &Catalog, address: &str, value: &Value) -> Result<(), BackendError> {
+    match value {
+        Value::Object(o) => {
+            for (k, v) in o {
+                if let (true, Some(flow)) = (
+                    ["flow", "start_flow", "case_creation_flow"].contains(&k.as_str()),
+                    v.as_str(),
+                ) && !catalog.has_flow(flow)
                 {
-                    return Err(refused(Refusal::PlatformAttribute));
+                    return Err(BackendError::Refused {
+                        address: address.to_string(),
+                        reason: Refusal::UnknownFlow(flow.to_string()),
+                    });
                 }
-                self.check_flows(
-                    &address,
-                    &Value::Object(w.resource.fields.clone().into_iter().collect()),
-                )?;
-                state.revision += 1;
-                let mut resource = w.resource.clone();
-                resource
-                    .fields
-                    .retain(|k, _| !PLATFORM_FIELDS.contains(&k.as_str()));
-                state.resources.push(LiveResource {
-                    resource,
-                    version: state.revision,
-                    managed_by: Some(MANAGER.to_string()),
-                    applied_hash: w.applied_hash.clone(),
-                    applied_by: w.applied_by.clone(),
-                });
-                Ok(state.revision)
+                check_flows(catalog, address, v)?;
             }
-            WriteOp::Update => {
-                let Some(i) = pos else {
-                    return Err(BackendError::NotFound(address));
-                };
-                check_version(&state.resources[i])?;
-                if let Some(channel) = w.resource.bound_channel() {
-                    let account = w
-                        .resource
-                        .fields
-                        .get("account")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    if !state
-                        .catalog
-                        .accounts
-                        .iter()
-                        .any(|a| a.channel == channel && a.account == account)
-                    {
-                        return Err(refused(Refusal::AccountNotConnected(account.to_string())));
-                    }
-                }
-                self.check_flows(
-                    &address,
-                    &Value::Object(w.resource.fields.clone().into_iter().collect()),
-                )?;
-                state.revision += 1;
-                let live = &mut state.resources[i];
-                // Platform-owned fields stay what the platform says.
-                let mut fields: IndexMap<String, Value> = live
+            Ok(())
+        }
+        Value::Array(a) => a.iter().try_for_each(|v| check_flows(catalog, address, v)),
+        _ => Ok(()),
+    }
+}
+
+/// The platform's rules for one write, shared by the sandbox and `socialform serve`:
+/// given the catalog and the live resource under the write's key (if any), either the
+/// resource as stored after the write, with `version` as its new version (`None` for a
+/// delete), or why the platform refuses it (exists already, not found, a moved version,
+/// a refusal).
+pub fn check_write(
+    catalog: &Catalog,
+    live: Option<&LiveResource>,
+    w: &Write,
+    version: u64,
+) -> Result<Option<LiveResource>, BackendError> {
+    let address = w.resource.address.clone();
+    let refused = |reason| BackendError::Refused {
+        address: address.clone(),
+        reason,
+    };
+    let check_version = |live: &LiveResource| match w.expected_version {
+        Some(v) if v != live.version => Err(BackendError::Conflict {
+            address: address.clone(),
+            expected: v,
+            found: live.version,
+        }),
+        _ => Ok(()),
+    };
+    let all_fields = || Value::Object(w.resource.fields.clone().into_iter().collect());
+    match w.op {
+        WriteOp::Create => {
+            if live.is_some() {
+                return Err(BackendError::AlreadyExists(address));
+            }
+            if w.resource.bound_channel().is_some() {
+                return Err(refused(Refusal::CreateBound));
+            }
+            if w.resource.kind == Kind::ContactAttribute && !w.resource.fields.contains_key("type")
+            {
+                return Err(refused(Refusal::PlatformAttribute));
+            }
+            check_flows(catalog, &address, &all_fields())?;
+            let mut resource = w.resource.clone();
+            resource
+                .fields
+                .retain(|k, _| !PLATFORM_FIELDS.contains(&k.as_str()));
+            Ok(Some(LiveResource {
+                resource,
+                version,
+                managed_by: Some(MANAGER.to_string()),
+                applied_hash: w.applied_hash.clone(),
+                applied_by: w.applied_by.clone(),
+            }))
+        }
+        WriteOp::Update => {
+            let Some(live) = live else {
+                return Err(BackendError::NotFound(address));
+            };
+            check_version(live)?;
+            if let Some(channel) = w.resource.bound_channel() {
+                let account = w
                     .resource
                     .fields
+                    .get("account")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if !catalog
+                    .accounts
                     .iter()
-                    .filter(|(k, _)| PLATFORM_FIELDS.contains(&k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                fields.extend(
-                    w.resource
-                        .fields
-                        .iter()
-                        .filter(|(k, _)| !PLATFORM_FIELDS.contains(&k.as_str()))
-                        .map(|(k, v)| (k.clone(), v.clone())),
-                );
-                live.resource = Resource::new(w.resource.address.clone(), w.resource.kind, fields);
-                live.version = state.revision;
-                live.managed_by = Some(MANAGER.to_string());
-                live.applied_hash = w.applied_hash.clone();
-                live.applied_by = w.applied_by.clone();
-                Ok(state.revision)
-            }
-            WriteOp::Delete => {
-                let Some(i) = pos else {
-                    return Err(BackendError::NotFound(address));
-                };
-                check_version(&state.resources[i])?;
-                let live = &state.resources[i];
-                if live.resource.bound_channel().is_some() {
-                    return Err(refused(Refusal::DeleteBound));
+                    .any(|a| a.channel == channel && a.account == account)
+                {
+                    return Err(refused(Refusal::AccountNotConnected(account.to_string())));
                 }
-                if live.resource.is_platform_owned() {
-                    return Err(refused(Refusal::PlatformAttribute));
-                }
-                state.resources.remove(i);
-                state.revision += 1;
-                Ok(0)
             }
+            check_flows(catalog, &address, &all_fields())?;
+            // Platform-owned fields stay what the platform says.
+            let mut fields: IndexMap<String, Value> = live
+                .resource
+                .fields
+                .iter()
+                .filter(|(k, _)| PLATFORM_FIELDS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            fields.extend(
+                w.resource
+                    .fields
+                    .iter()
+                    .filter(|(k, _)| !PLATFORM_FIELDS.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+            Ok(Some(LiveResource {
+                resource: Resource::new(w.resource.address.clone(), w.resource.kind, fields),
+                version,
+                managed_by: Some(MANAGER.to_string()),
+                applied_hash: w.applied_hash.clone(),
+                applied_by: w.applied_by.clone(),
+            }))
         }
+        WriteOp::Delete => {
+            let Some(live) = live else {
+                return Err(BackendError::NotFound(address));
+            };
+            check_version(live)?;
+            if live.resource.bound_channel().is_some() {
+                return Err(refused(Refusal::DeleteBound));
+            }
+            if live.resource.is_platform_owned() {
+                return Err(refused(Refusal::PlatformAttribute));
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Applies one write to a sandbox state by [`check_write`]; returns the new version (0 for
+/// a delete).
+fn apply(state: &mut State, w: &Write) -> Result<u64, BackendError> {
+    let key = w.resource.key();
+    let pos = state.resources.iter().position(|r| r.resource.key() == key);
+    let next = check_write(
+        &state.catalog,
+        pos.map(|i| &state.resources[i]),
+        w,
+        state.revision + 1,
+    )?;
+    state.revision += 1;
+    match (next, pos) {
+        (Some(live), Some(i)) => {
+            state.resources[i] = live;
+            Ok(state.revision)
+        }
+        (Some(live), None) => {
+            state.resources.push(live);
+            Ok(state.revision)
+        }
+        (None, Some(i)) => {
+            state.resources.remove(i);
+            Ok(0)
+        }
+        (None, None) => Ok(0),
     }
 }
 
@@ -373,18 +408,24 @@ fn persist(path: &Path, state: &State) -> Result<(), BackendError> {
 
 impl Backend for Sandbox {
     fn read(&mut self) -> Result<LiveState, BackendError> {
+        let state = self.state();
         Ok(LiveState {
-            catalog: self.state.catalog.clone(),
-            resources: self.state.resources.clone(),
+            catalog: state.catalog.clone(),
+            resources: state.resources.clone(),
         })
     }
 
-    fn write(&mut self, write: &Write) -> Result<u64, BackendError> {
-        let mut next = self.state.clone();
-        let version = self.apply(&mut next, write)?;
+    fn write(&self, write: &Write) -> Result<u64, BackendError> {
+        let mut state = self.state();
+        let mut next = state.clone();
+        let version = apply(&mut next, write)?;
         persist(&self.path, &next)?;
-        self.state = next;
+        *state = next;
         Ok(version)
+    }
+
+    fn max_parallelism(&self) -> usize {
+        1
     }
 }
 

@@ -92,7 +92,7 @@ pub fn cmd_apply(args: Args, color: Color) -> Result<Outcome, Error> {
             return Ok(Outcome::Failed);
         }
     }
-    Ok(execute(&mut prepared))
+    Ok(execute(&mut prepared, usize::from(args.common.parallelism)))
 }
 
 fn past(action: Action) -> &'static str {
@@ -104,12 +104,43 @@ fn past(action: Action) -> &'static str {
     }
 }
 
-fn execute(prepared: &mut Prepared) -> Outcome {
-    let mut progress = |address: &str, action: Action| eprintln!("  {address}: {}", past(action));
-    let report =
-        socialform::apply::execute(prepared.backend.as_mut(), &prepared.planned, &mut progress);
-    match &report.failed {
-        None => {
+fn execute(prepared: &mut Prepared, parallelism: usize) -> Outcome {
+    use socialform::apply::Event;
+    // A bar on a terminal, one line per change otherwise (CI logs, tests).
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(prepared.planned.plan.changes.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress = |event: Event<'_>| match (&bar, event) {
+        (Some(bar), Event::Applied { address, action }) => {
+            bar.inc(1);
+            bar.set_message(format!("{address}: {}", past(action)));
+        }
+        (Some(bar), Event::Failed { address, error, .. }) => {
+            bar.println(format!("  {address}: failed: {error}"));
+        }
+        (None, Event::Applied { address, action }) => {
+            eprintln!("  {address}: {}", past(action))
+        }
+        (None, Event::Failed { address, error, .. }) => {
+            eprintln!("  {address}: failed: {error}")
+        }
+    };
+    let report = socialform::apply::execute(
+        prepared.backend.as_ref(),
+        &prepared.planned,
+        parallelism,
+        &progress,
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match report.failed.first() {
+        None if report.is_complete() => {
             let n = |a: Action| report.applied.iter().filter(|(_, x)| *x == a).count();
             eprintln!(
                 "Apply complete: {} created, {} updated, {} replaced, {} deleted.",
@@ -120,13 +151,15 @@ fn execute(prepared: &mut Prepared) -> Outcome {
             );
             Outcome::Success
         }
-        Some(f) => {
-            eprintln!(
-                "error: {} ({}) failed: {}",
-                f.address,
-                f.action.as_str(),
-                f.error
-            );
+        _ => {
+            for f in &report.failed {
+                eprintln!(
+                    "error: {} ({}) failed: {}",
+                    f.address,
+                    f.action.as_str(),
+                    f.error
+                );
+            }
             if !report.not_attempted.is_empty() {
                 eprintln!("not attempted: {}", report.not_attempted.join(", "));
             }

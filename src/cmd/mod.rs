@@ -2,8 +2,13 @@
 
 mod apply;
 mod drift;
+mod explain;
+mod export;
+mod import;
 mod plan;
 mod schema;
+mod serve;
+mod snippet;
 mod validate;
 
 use std::io::IsTerminal;
@@ -28,6 +33,11 @@ enum Command {
     Plan(plan::Args),
     Apply(apply::Args),
     Drift(drift::Args),
+    Import(import::Args),
+    Export(export::Args),
+    Snippet(snippet::Args),
+    Explain(explain::Args),
+    Serve(serve::Args),
 }
 
 /// How a command ended, when it did not fail.
@@ -61,6 +71,11 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Plan(args) => plan::cmd_plan(args, color),
         Command::Apply(args) => apply::cmd_apply(args, color),
         Command::Drift(args) => drift::cmd_drift(args, color),
+        Command::Import(args) => import::cmd_import(args, color),
+        Command::Export(args) => export::cmd_export(args, color),
+        Command::Snippet(args) => snippet::cmd_snippet(args, color),
+        Command::Explain(args) => explain::cmd_explain(args, color),
+        Command::Serve(args) => serve::cmd_serve(args),
     }
 }
 
@@ -102,11 +117,26 @@ pub enum Error {
     /// too many deletions without --allow-deletes
     #[error(transparent)]
     TooManyDeletes(#[from] socialform::plan::safety::TooManyDeletes),
+    /// the server could not start or failed
+    #[error("serve: {0}")]
+    Serve(String),
     /// no terminal to confirm on, and no --auto-approve
     #[error(
         "apply needs confirmation: pass --auto-approve, run it on a terminal, or apply a saved plan"
     )]
     NeedsApproval,
+    /// the imported configuration could not be written
+    #[error("{}", import::describe(.0))]
+    Import(#[from] socialform::import::ImportError),
+    /// an export could not be produced
+    #[error(transparent)]
+    Export(#[from] socialform::export::ExportError),
+    /// no embed code for that profile
+    #[error("{}", snippet::describe(.0))]
+    Snippet(#[from] socialform::snippet::SnippetError),
+    /// a name `explain` does not know
+    #[error("{}", explain::describe(.0))]
+    Explain(#[from] socialform::explain::ExplainError),
 }
 
 /// The message of an error, as printed.

@@ -52,6 +52,10 @@ pub struct Common {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
     pub diagnostics: DiagFormat,
+    /// How many writes `apply` runs at once against an http backend (the sandbox writes
+    /// one at a time).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
 }
 
 /// A configuration that validated and passed the live checks: its backend (holding the
@@ -87,6 +91,9 @@ pub fn prepare(
     }
     let options = backend::OpenOptions {
         lock_timeout: Duration::from_secs(common.lock_timeout),
+        on_retry: Some(backend::http::Notify(std::sync::Arc::new(|line: &str| {
+            eprintln!("  retry: {line}")
+        }))),
     };
     let mut on_wait = |lock: &Path| {
         eprintln!(

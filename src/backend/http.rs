@@ -1,0 +1,593 @@
+//! The `http` backend: the platform API of `schemas/openapi.json` over reqwest, the same
+//! client for `socialform serve` and a production platform.
+//!
+//! - Reads are one paged snapshot: the catalog, then the resources in pages of
+//!   [`PAGE_SIZE`] by key. Every page carries the workspace's revision; when it moves
+//!   between pages the read starts again (a few times), so the snapshot is consistent.
+//! - Writes are one request each, with `If-Match` (the version the plan saw, so a
+//!   concurrent change is a 412 conflict, never a lost update) and an `Idempotency-Key`
+//!   (one per write, the same on every retry, so a retried write is applied once).
+//! - Requests are retried on 429, 5xx, timeouts and connection failures with exponential
+//!   backoff and jitter, honouring `Retry-After`. A write whose outcome is unknown (a
+//!   5xx, a timeout, a dropped connection) is retried only when it carries an idempotency
+//!   key; a write refused before processing (429, connection refused) always may be.
+//! - The token is held in a [`Secret`] that never prints, and sent in a header marked
+//!   sensitive.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use super::{Backend, BackendError, Catalog, LiveResource, LiveState, Refusal, Write, WriteOp};
+use crate::model::Resource;
+
+/// The page size the client asks for (the server's maximum).
+pub const PAGE_SIZE: usize = 1000;
+
+/// The header naming a write's idempotency key.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The header the server sets on an answer replayed from an idempotency key.
+pub const IDEMPOTENT_REPLAYED: &str = "Idempotent-Replayed";
+
+/// A bearer token: never shown by `Debug` or `Display`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a token.
+    pub fn new(token: String) -> Secret {
+        Secret(token)
+    }
+    /// The token itself, for the one header that carries it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A callback told about retries and waits (a line of text without the token).
+#[derive(Clone)]
+pub struct Notify(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Notify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notify")
+    }
+}
+
+/// The catalog of a workspace (`GET /v1/workspaces/{workspace}/catalog`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CatalogAnswer {
+    /// the workspace
+    pub workspace: String,
+    /// what the platform holds that configurations refer to
+    pub catalog: Catalog,
+}
+
+/// One page of a workspace's resources (`GET /v1/workspaces/{workspace}/resources`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Page {
+    /// the workspace's revision when the page was read; bumped by every write
+    pub revision: u64,
+    /// resources in key order
+    pub resources: Vec<LiveResource>,
+    /// the cursor of the next page (`after=`), absent on the last page
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// The body of a create (`POST`) or update (`PUT`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriteBody {
+    /// the resource's new fields
+    pub resource: Resource,
+    /// the hash of the configuration applied
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_hash: Option<String>,
+    /// the identity of the configuration applying it
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_by: Option<String>,
+}
+
+/// An error answer of the API.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// stable machine code (`unauthorized`, `version_mismatch`, `refused`, ...)
+    pub code: String,
+    /// for people
+    pub message: String,
+    /// on a 412: the resource's version now
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<u64>,
+    /// on a refusal: which rule (`create_bound`, `delete_bound`, `platform_attribute`,
+    /// `account_not_connected`, `unknown_flow`)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// on a refusal: the account or flow concerned
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}
+
+/// The wire form of a refusal: its reason code and subject.
+pub fn refusal_code(r: &Refusal) -> (&'static str, Option<String>) {
+    match r {
+        Refusal::CreateBound => ("create_bound", None),
+        Refusal::DeleteBound => ("delete_bound", None),
+        Refusal::PlatformAttribute => ("platform_attribute", None),
+        Refusal::AccountNotConnected(a) => ("account_not_connected", Some(a.clone())),
+        Refusal::UnknownFlow(f) => ("unknown_flow", Some(f.clone())),
+    }
+}
+
+fn refusal_from(reason: &str, subject: Option<String>) -> Option<Refusal> {
+    Some(match reason {
+        "create_bound" => Refusal::CreateBound,
+        "delete_bound" => Refusal::DeleteBound,
+        "platform_attribute" => Refusal::PlatformAttribute,
+        "account_not_connected" => Refusal::AccountNotConnected(subject.unwrap_or_default()),
+        "unknown_flow" => Refusal::UnknownFlow(subject.unwrap_or_default()),
+        _ => return None,
+    })
+}
+
+/// Percent-encodes one path segment (everything but unreserved characters).
+pub fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// How to reach the platform.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// base URL of the API (without `/v1`)
+    pub url: String,
+    /// the workspace
+    pub workspace: String,
+    /// the bearer token
+    pub token: Secret,
+    /// resources per page
+    pub page_size: usize,
+    /// timeout of one request
+    pub timeout: Duration,
+    /// attempts per request, the first included
+    pub max_attempts: u32,
+    /// the first backoff; doubled on each retry
+    pub base_backoff: Duration,
+    /// the longest wait between attempts (also caps `Retry-After`)
+    pub max_backoff: Duration,
+    /// told about each retry
+    pub on_retry: Option<Notify>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            url: String::new(),
+            workspace: String::new(),
+            token: Secret::new(String::new()),
+            page_size: PAGE_SIZE,
+            timeout: Duration::from_secs(30),
+            max_attempts: 8,
+            base_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(10),
+            on_retry: None,
+        }
+    }
+}
+
+/// The platform API as a [`Backend`]. It owns a small tokio runtime; writes block on it
+/// and may come from several threads at once.
+#[derive(Debug)]
+pub struct HttpBackend {
+    rt: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    base: String,
+    auth: HeaderValue,
+    options: HttpOptions,
+}
+
+/// One answer: status, headers, body.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+/// A request to send (and maybe send again).
+struct Request<'a> {
+    method: Method,
+    path: String,
+    if_match: Option<u64>,
+    idempotency_key: Option<&'a str>,
+    body: Option<Vec<u8>>,
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<f64>().ok().map(Duration::from_secs_f64)
+}
+
+/// A random idempotency key (128 bits, hex).
+pub fn new_idempotency_key() -> String {
+    let n: u128 = rand::random();
+    format!("{n:032x}")
+}
+
+impl HttpBackend {
+    /// A client for `options.url`; no request is made yet.
+    pub fn new(options: HttpOptions) -> Result<HttpBackend, BackendError> {
+        let base = options.url.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(BackendError::HttpConfig(format!(
+                "`url` must be an http(s) URL, not `{base}`"
+            )));
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| BackendError::Transport(format!("cannot start the runtime: {e}")))?;
+        let client = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .pool_max_idle_per_host(64)
+            .user_agent(concat!("socialform/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| BackendError::Transport(format!("cannot build the client: {e}")))?;
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", options.token.expose()))
+            .map_err(|_| {
+                BackendError::HttpConfig("the token holds characters a header cannot".into())
+            })?;
+        auth.set_sensitive(true);
+        Ok(HttpBackend {
+            rt,
+            client,
+            base,
+            auth,
+            options,
+        })
+    }
+
+    fn workspace_path(&self) -> String {
+        format!("/v1/workspaces/{}", encode_segment(&self.options.workspace))
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .options
+            .base_backoff
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.options.max_backoff);
+        // "Equal jitter": half fixed, half random, so parallel clients spread out.
+        let half = exp / 2;
+        half + half.mul_f64(rand::random::<f64>())
+    }
+
+    fn notify(&self, text: &str) {
+        if let Some(n) = &self.options.on_retry {
+            (n.0)(text);
+        }
+    }
+
+    /// Sends a request, retrying what may be retried.
+    fn call(&self, req: &Request<'_>) -> Result<Answer, BackendError> {
+        self.rt.block_on(async {
+            let url = format!("{}{}", self.base, req.path);
+            let replayable = req.method == Method::GET || req.idempotency_key.is_some();
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let last = attempt >= self.options.max_attempts;
+                let mut rb = self
+                    .client
+                    .request(req.method.clone(), &url)
+                    .header(AUTHORIZATION, self.auth.clone())
+                    .header(reqwest::header::ACCEPT, "application/json");
+                if let Some(v) = req.if_match {
+                    rb = rb.header(reqwest::header::IF_MATCH, format!("\"{v}\""));
+                }
+                if let Some(k) = req.idempotency_key {
+                    rb = rb.header(IDEMPOTENCY_KEY, k);
+                }
+                if let Some(b) = &req.body {
+                    rb = rb
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(b.clone());
+                }
+                let (why, wait) = match rb.send().await {
+                    Ok(resp) => {
+                        let status = resp.status();
+                        let headers = resp.headers().clone();
+                        // 429 is refused before any processing; a 5xx may come after it.
+                        let transient = status == StatusCode::TOO_MANY_REQUESTS
+                            || (status.is_server_error() && replayable);
+                        if !transient || last {
+                            match resp.bytes().await {
+                                Ok(body) => {
+                                    return Ok(Answer {
+                                        status,
+                                        headers,
+                                        body: body.to_vec(),
+                                    });
+                                }
+                                Err(e) if replayable && !last => {
+                                    (format!("reading the answer failed ({e})"), None)
+                                }
+                                Err(e) => return Err(transport(&req.method, &req.path, &e)),
+                            }
+                        } else {
+                            (format!("answered {status}"), retry_after(&headers))
+                        }
+                    }
+                    Err(e) => {
+                        // Connection refused: nothing was sent. Anything else may have
+                        // reached the server.
+                        let unsent = e.is_connect();
+                        if last || !(unsent || replayable) {
+                            return Err(transport(&req.method, &req.path, &e));
+                        }
+                        (format!("failed ({})", short(&e)), None)
+                    }
+                };
+                let backoff = self.backoff(attempt - 1);
+                let wait = wait
+                    .map(|w| w.min(self.options.max_backoff).max(backoff / 4))
+                    .unwrap_or(backoff);
+                self.notify(&format!(
+                    "{} {}: {why}; retrying in {} ms (attempt {} of {})",
+                    req.method,
+                    req.path,
+                    wait.as_millis(),
+                    attempt + 1,
+                    self.options.max_attempts
+                ));
+                tokio::time::sleep(wait).await;
+            }
+        })
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        answer: &Answer,
+        what: &str,
+    ) -> Result<T, BackendError> {
+        serde_json::from_slice(&answer.body).map_err(|e| {
+            BackendError::Transport(format!(
+                "the answer to {what} is not what the API says: {e}"
+            ))
+        })
+    }
+
+    /// The error an unsuccessful answer stands for.
+    fn error(&self, answer: &Answer, address: Option<&str>) -> BackendError {
+        let body: ErrorBody = serde_json::from_slice(&answer.body).unwrap_or_else(|_| ErrorBody {
+            code: "unexpected".into(),
+            message: String::from_utf8_lossy(&answer.body)
+                .chars()
+                .take(200)
+                .collect(),
+            ..ErrorBody::default()
+        });
+        let status = answer.status.as_u16();
+        if let Some(address) = address {
+            let address = address.to_string();
+            match (status, body.code.as_str()) {
+                (412, _) => {
+                    // `expected` is filled in by the caller, which knows it.
+                    return BackendError::Conflict {
+                        address,
+                        expected: 0,
+                        found: body.current_version.unwrap_or(0),
+                    };
+                }
+                (404, "not_found") => return BackendError::NotFound(address),
+                (409, "already_exists") => return BackendError::AlreadyExists(address),
+                (422, "refused") => {
+                    if let Some(reason) = body
+                        .reason
+                        .as_deref()
+                        .and_then(|r| refusal_from(r, body.subject.clone()))
+                    {
+                        return BackendError::Refused { address, reason };
+                    }
+                }
+                _ => {}
+            }
+        }
+        BackendError::Api {
+            status,
+            code: body.code,
+            message: body.message,
+        }
+    }
+}
+
+fn short(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "cannot connect".into()
+    } else {
+        "connection lost".into()
+    }
+}
+
+fn transport(method: &Method, path: &str, e: &reqwest::Error) -> BackendError {
+    // reqwest's messages name the URL, never the headers: the token cannot leak here.
+    BackendError::Transport(format!("{method} {path}: {} ({e})", short(e)))
+}
+
+fn version_of(answer: &Answer) -> Option<u64> {
+    answer
+        .headers
+        .get(reqwest::header::ETAG)?
+        .to_str()
+        .ok()?
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .ok()
+}
+
+impl Backend for HttpBackend {
+    fn read(&mut self) -> Result<LiveState, BackendError> {
+        let ws = self.workspace_path();
+        let get = |path: String| Request {
+            method: Method::GET,
+            path,
+            if_match: None,
+            idempotency_key: None,
+            body: None,
+        };
+        let answer = self.call(&get(format!("{ws}/catalog")))?;
+        if !answer.status.is_success() {
+            return Err(self.error(&answer, None));
+        }
+        let catalog: CatalogAnswer = self.json(&answer, "the catalog read")?;
+        // A snapshot read in pages is consistent when the revision did not move.
+        for _ in 0..3 {
+            let mut resources = Vec::new();
+            let mut revision = None;
+            let mut after: Option<String> = None;
+            let consistent = loop {
+                let mut path = format!("{ws}/resources?limit={}", self.options.page_size);
+                if let Some(a) = &after {
+                    path.push_str("&after=");
+                    path.push_str(&encode_segment(a));
+                }
+                let answer = self.call(&get(path))?;
+                if !answer.status.is_success() {
+                    return Err(self.error(&answer, None));
+                }
+                let page: Page = self.json(&answer, "the resources read")?;
+                if revision.is_some_and(|r| r != page.revision) {
+                    break false;
+                }
+                revision = Some(page.revision);
+                resources.extend(page.resources);
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => break true,
+                }
+            };
+            if consistent {
+                return Ok(LiveState {
+                    catalog: catalog.catalog,
+                    resources,
+                });
+            }
+            self.notify("the workspace changed while it was read; reading it again");
+        }
+        Err(BackendError::Transport(
+            "the workspace kept changing while it was read; try again".into(),
+        ))
+    }
+
+    fn write(&self, write: &Write) -> Result<u64, BackendError> {
+        let ws = self.workspace_path();
+        let key = new_idempotency_key();
+        let body = || {
+            serde_json::to_vec(&WriteBody {
+                resource: write.resource.clone(),
+                applied_hash: write.applied_hash.clone(),
+                applied_by: write.applied_by.clone(),
+            })
+            .ok()
+        };
+        let one = format!("{ws}/resources/{}", encode_segment(&write.resource.key()));
+        let req = match write.op {
+            WriteOp::Create => Request {
+                method: Method::POST,
+                path: format!("{ws}/resources"),
+                if_match: None,
+                idempotency_key: Some(&key),
+                body: body(),
+            },
+            WriteOp::Update => Request {
+                method: Method::PUT,
+                path: one,
+                if_match: write.expected_version,
+                idempotency_key: Some(&key),
+                body: body(),
+            },
+            WriteOp::Delete => Request {
+                method: Method::DELETE,
+                path: one,
+                if_match: write.expected_version,
+                idempotency_key: Some(&key),
+                body: None,
+            },
+        };
+        let answer = self.call(&req)?;
+        if !answer.status.is_success() {
+            let mut err = self.error(&answer, Some(&write.resource.address));
+            if let BackendError::Conflict { expected, .. } = &mut err {
+                *expected = write.expected_version.unwrap_or(0);
+            }
+            return Err(err);
+        }
+        if write.op == WriteOp::Delete {
+            return Ok(0);
+        }
+        match version_of(&answer) {
+            Some(v) => Ok(v),
+            None => Ok(self.json::<LiveResource>(&answer, "the write")?.version),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("hunter2".into());
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        let o = HttpOptions {
+            token: s,
+            ..HttpOptions::default()
+        };
+        assert!(!format!("{o:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(
+            encode_segment(r#"reply_profiles["Care"]"#),
+            "reply_profiles%5B%22Care%22%5D"
+        );
+        assert_eq!(encode_segment("account:x:@a_b"), "account%3Ax%3A%40a_b");
+    }
+
+    #[test]
+    fn refusals_round_trip() {
+        for r in [
+            Refusal::CreateBound,
+            Refusal::DeleteBound,
+            Refusal::PlatformAttribute,
+            Refusal::AccountNotConnected("1".into()),
+            Refusal::UnknownFlow("f".into()),
+        ] {
+            let (code, subject) = refusal_code(&r);
+            assert_eq!(refusal_from(code, subject), Some(r));
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! `socialform serve`: the platform API over TCP, data in SQLite, for a team's shared
+//! sandbox and for the tests of the `http` backend.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use socialform::server::{self, Event, ServeOptions, Synchronous, Tokens};
+
+use super::{Error, Outcome};
+
+/// Serve the platform API (schemas/openapi.json) for `[backend] kind = "http"`.
+///
+/// Workspaces are created on first start from sandbox catalog files and kept in the
+/// SQLite database FILE. Bearer tokens, scoped to workspaces, come from the
+/// SOCIALFORM_SERVE_TOKENS variable and/or --tokens FILE, one `WORKSPACE[,...]=TOKEN` per
+/// line (`*` for every workspace; TOKEN may be given as `sha256:<hex>`); they are kept
+/// hashed and never printed. Prints `listening on http://ADDR` once it accepts
+/// connections; stops gracefully on SIGTERM or Ctrl-C.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on (port 0 picks a free port; the one chosen is printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The SQLite database file (created when missing).
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// A workspace to serve and its sandbox catalog file (repeatable).
+    #[arg(long = "workspace", value_name = "NAME=CATALOG", required = true, value_parser = parse_workspace)]
+    workspaces: Vec<(String, PathBuf)>,
+    /// A file of token lines `WORKSPACE[,WORKSPACE...]=TOKEN`.
+    #[arg(long, value_name = "FILE")]
+    tokens: Option<PathBuf>,
+    /// Delay added to every API request, such as `20ms` or `1s` (tests, benchmarks).
+    #[arg(long, value_name = "DURATION", default_value = "0ms", value_parser = parse_duration)]
+    latency: Duration,
+    /// Answer a share of API requests with STATUS (429 or 503), such as `503=10%` or
+    /// `429=0.05` (repeatable). A 503 on a write comes after the write was committed.
+    #[arg(long = "fail-rate", value_name = "STATUS=SHARE", value_parser = parse_fail_rate)]
+    fail_rates: Vec<(u16, f64)>,
+    /// Requests a second per token before answering 429 (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 500.0)]
+    rate_limit: f64,
+    /// The largest burst of requests per token.
+    #[arg(long, value_name = "N", default_value_t = 1000.0)]
+    burst: f64,
+    /// The largest request body in bytes (413 beyond).
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    max_body: usize,
+    /// `full`: fsync every commit (survives power loss); `normal`: WAL without fsync per
+    /// commit (survives kill -9, not an OS crash; faster).
+    #[arg(long, value_name = "MODE", default_value = "full", value_parser = ["full", "normal"])]
+    synchronous: String,
+}
+
+fn parse_workspace(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = s
+        .split_once('=')
+        .ok_or_else(|| "expected NAME=CATALOG".to_string())?;
+    if name.is_empty() || path.is_empty() {
+        return Err("expected NAME=CATALOG".into());
+    }
+    Ok((name.to_string(), PathBuf::from(path)))
+}
+
+/// `20ms`, `1.5s`, `2m`, or a bare number of milliseconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => s.split_at(i),
+        None => (s, "ms"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("`{s}`: the unit is one of ms, s, m")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
+
+fn parse_fail_rate(s: &str) -> Result<(u16, f64), String> {
+    let (status, share) = s
+        .split_once('=')
+        .ok_or_else(|| "expected STATUS=SHARE, such as 503=10%".to_string())?;
+    let status: u16 = status.trim().parse().map_err(|_| "STATUS is 429 or 503")?;
+    if status != 429 && status != 503 {
+        return Err("STATUS is 429 or 503".into());
+    }
+    let share = share.trim();
+    let share = match share.strip_suffix('%') {
+        Some(p) => p.parse::<f64>().map(|p| p / 100.0),
+        None => share.parse::<f64>(),
+    }
+    .map_err(|_| "SHARE is a fraction (0.1) or a percentage (10%)".to_string())?;
+    if !(0.0..=1.0).contains(&share) {
+        return Err("SHARE is between 0 and 1".into());
+    }
+    Ok((status, share))
+}
+
+/// Runs `serve`.
+pub fn cmd_serve(args: Args) -> Result<Outcome, Error> {
+    let mut tokens = Tokens::default();
+    if let Ok(text) = std::env::var("SOCIALFORM_SERVE_TOKENS") {
+        tokens
+            .add(&text, "SOCIALFORM_SERVE_TOKENS")
+            .map_err(|e| Error::Serve(e.to_string()))?;
+    }
+    if let Some(path) = &args.tokens {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        tokens
+            .add(&text, &path.display().to_string())
+            .map_err(|e| Error::Serve(e.to_string()))?;
+    }
+    let options = ServeOptions {
+        listen: args.listen,
+        data: args.data,
+        workspaces: args.workspaces,
+        tokens,
+        latency: args.latency,
+        fail_rates: args.fail_rates,
+        rate_limit: args.rate_limit,
+        burst: args.burst,
+        max_body: args.max_body,
+        synchronous: if args.synchronous == "normal" {
+            Synchronous::Normal
+        } else {
+            Synchronous::Full
+        },
+        ..ServeOptions::default()
+    };
+    let on_event = |event: Event| match event {
+        Event::Workspace { name, created } => eprintln!(
+            "workspace `{name}`: {}",
+            if created {
+                "created from its catalog"
+            } else {
+                "loaded from the database"
+            }
+        ),
+        Event::Listening(addr) => {
+            println!("listening on http://{addr}");
+            let _ = std::io::stdout().flush();
+        }
+        Event::Stopping => eprintln!("stopping: finishing the requests in flight"),
+    };
+    server::run(options, &on_event).map_err(|e| Error::Serve(e.to_string()))?;
+    eprintln!("stopped");
+    Ok(Outcome::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_rates() {
+        assert_eq!(parse_duration("20ms"), Ok(Duration::from_millis(20)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_millis(7)));
+        assert!(parse_duration("3h").is_err());
+        assert_eq!(parse_fail_rate("503=10%"), Ok((503, 0.1)));
+        assert_eq!(parse_fail_rate("429=0.05"), Ok((429, 0.05)));
+        assert!(parse_fail_rate("500=1%").is_err());
+        assert!(parse_fail_rate("429=2").is_err());
+    }
+}
