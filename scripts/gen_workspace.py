@@ -1,14 +1,29 @@
 #!/usr/bin/env python3
 """Writes a large socialform workspace for benchmarks.
 
-usage: gen_workspace.py DIR [--profiles N] [--drift PERCENT]
+usage: gen_workspace.py DIR [--profiles N] [--drift PERCENT [--bin SOCIALFORM]]
 
 The workspace has N profiles across every channel (split over several files), 20 groups
 (nested), 140 proactive messages (both condition forms), 200 contact attributes, a
 mailbox with folders, and a sandbox catalog that knows every referenced account and flow.
+
+With --drift, it also writes the sandbox state (DIR/.socialform/sandbox.json) that
+`socialform apply` would leave, then edits PERCENT% of the managed resources (spread
+evenly) the way a hand edit in the platform's UI does: a field changes and the version
+moves, the applied hash does not; `plan` then shows each of them as one drifted update.
+An apply of 10,000 profiles takes about 16 minutes on the sandbox (each write rewrites the
+whole state file), so the state is built here from what `socialform plan --format json`
+reports against an empty platform, written as the sandbox writes it (same fields, marks,
+hashes and versions). SOCIALFORM is the binary used for that (default:
+$CARGO_TARGET_DIR/release/socialform, else target/release/socialform).
 """
 import argparse
+import hashlib
+import json
 import os
+import shutil
+import subprocess
+import tempfile
 
 CHANNELS = ["x", "facebook", "instagram", "whatsapp", "live_chat"]
 
@@ -59,6 +74,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--profiles", type=int, default=10_000)
+    ap.add_argument("--drift", type=float, metavar="PERCENT",
+                    help="also write an applied sandbox state with PERCENT%% of its managed resources edited by hand")
+    ap.add_argument("--bin", help="the socialform binary used by --drift")
     args = ap.parse_args()
     d = args.dir
     os.makedirs(os.path.join(d, "profiles"), exist_ok=True)
@@ -119,6 +137,155 @@ trigger = {{ event = "page_view", after = "30s" }}
         f.write('[[brands]]\nname = "acme"\nchannels = ["web"]\n\n[[channels]]\nname = "web"\nschedules = ["Office"]\n\n')
         f.write('[[mailboxes]]\nname = "Care"\ntopics = ["T"]\nfolders = [{ name = "VIP", custom = true }]\n\n')
         f.write('[[topics]]\nname = "T"\naccounts = [' + ", ".join(f'"{a}"' for _, a in accounts) + ']\n')
+    if args.drift is not None:
+        write_state(d, args.drift, args.bin or default_bin())
+
+
+# --drift: the sandbox state an apply leaves, then hand edits. Mirrors src/backend/sandbox.rs
+# (State::initial, Sandbox::apply) and src/model.rs (Resource::key, Resource::hash).
+
+PLATFORM_FIELDS = ("display_name", "platform")
+DISPLAY_FIELDS = ("when",)
+MANAGER = "socialform"
+
+
+def default_bin():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(root, "target")
+    return os.path.join(target, "release", "socialform")
+
+
+def as_id(word):
+    out = "".join(c.lower() if c.isascii() and c.isalnum() else "_" for c in word)
+    if not (out[:1].isascii() and out[:1].islower()):
+        out = "p" + out
+    return out[:63]
+
+
+def key(r):
+    ch = r["fields"].get("channel")
+    if r["kind"] == "profile" and ch not in (None, "live_chat") and "account" in r["fields"]:
+        return f"account:{ch}:{r['fields']['account']}"
+    return r["address"]
+
+
+def resource_hash(r):
+    fields = {k: v for k, v in r["fields"].items() if k not in PLATFORM_FIELDS + DISPLAY_FIELDS}
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = f"{r['address']}\n{r['kind']}\n{canonical}"
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def desired_resources(d, bin, catalog, workspace):
+    """Every desired resource with all its fields, in the plan's order: the plan of the
+    configuration against a platform holding nothing, where every change is a create."""
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = os.path.join(tmp, "empty.json")
+        with open(empty, "w") as f:
+            json.dump({"format_version": 1, "workspace": workspace, "revision": 0,
+                       "catalog": catalog, "resources": []}, f)
+        with open(os.path.join(d, "socialform.toml")) as f:
+            text = f.read()
+        # A copy of the configuration whose root file names the empty state.
+        cfg = os.path.join(tmp, "cfg")
+        shutil.copytree(d, cfg, ignore=shutil.ignore_patterns(".*", "catalog.toml"))
+        with open(os.path.join(cfg, "socialform.toml"), "w") as f:
+            f.write(f"[backend]\npath = {json.dumps(empty)}\n\n" + text)
+        out = subprocess.run([bin, "plan", cfg, "--format", "json", "--no-color"],
+                             check=True, capture_output=True, text=True).stdout
+    plan = json.loads(out)
+    resources = []
+    for c in plan["changes"]:
+        assert c["action"] == "create", c
+        fields = {}
+        for fc in c["fields"]:
+            assert "." not in fc["path"], fc
+            fields[fc["path"]] = fc["after"]
+        resources.append({"address": c["address"], "kind": c["kind"], "fields": fields})
+    return resources
+
+
+def edit(r):
+    """One hand edit in the platform's UI."""
+    f, kind = r["fields"], r["kind"]
+    if kind == "profile":
+        f["color"] = "#000000" if f.get("color") != "#000000" else "#FFFFFF"
+    elif kind == "group":
+        f["name"] = f.get("name", "") + " (edited in the UI)"
+    elif kind == "contact_attribute":
+        if "label" in f:
+            f["label"] += " (edited in the UI)"
+        else:
+            f["enabled"] = not f.get("enabled", True)
+    elif kind == "proactive_message":
+        f["message"] += " (edited in the UI)"
+    elif kind == "contacts":
+        f["vip"] = not f.get("vip", False)
+    elif kind == "messaging":
+        f["routing"] = "assigned" if f.get("routing") != "assigned" else "broadcast"
+    elif kind == "reply_profiles":
+        f["x"] = "default" if f.get("x") != "default" else None
+    else:
+        raise ValueError(kind)
+
+
+def write_state(d, percent, bin):
+    import tomllib  # Python 3.11+; only --drift needs it
+    with open(os.path.join(d, "socialform.toml"), "rb") as f:
+        workspace = tomllib.load(f)["workspace"]["name"]
+    with open(os.path.join(d, "catalog.toml"), "rb") as f:
+        catalog = tomllib.load(f)
+    # In the order of the Catalog struct, defaults filled in, as the sandbox writes it.
+    catalog = {k: catalog.get(k, []) for k in (
+        "flows", "platform_attributes", "accounts", "brands", "channels", "bots", "mailboxes", "topics")}
+    # State::initial: the profiles of the connected accounts, the platform attributes.
+    resources, revision = [], 0
+    for a in catalog.get("accounts", []):
+        revision += 1
+        resources.append({"resource": {
+            "address": "profile." + as_id(f"{a['channel']}_{a['account'].lstrip('@')}"),
+            "kind": "profile",
+            "fields": {"channel": a["channel"], "account": a["account"], "display_name": a.get("display_name", "")},
+        }, "version": revision})
+    for name in catalog.get("platform_attributes", []):
+        revision += 1
+        resources.append({"resource": {"address": f"contact_attribute.{name}", "kind": "contact_attribute",
+                                       "fields": {"platform": True, "enabled": True}}, "version": revision})
+    # One write per desired resource, in the plan's order: an update of what exists
+    # (platform-owned fields kept first), else a create.
+    config_id = f"{os.path.basename(os.path.realpath(d))}/{workspace}"
+    by_key = {key(r["resource"]): r for r in resources}
+    for want in desired_resources(d, bin, catalog, workspace):
+        revision += 1
+        marks = {"version": revision, "managed_by": MANAGER,
+                 "applied_hash": resource_hash(want), "applied_by": config_id}
+        own = {k: v for k, v in want["fields"].items() if k not in PLATFORM_FIELDS}
+        live = by_key.get(key(want))
+        if live is None:
+            resources.append({"resource": {**want, "fields": own}, **marks})
+        else:
+            kept = {k: v for k, v in live["resource"]["fields"].items() if k in PLATFORM_FIELDS}
+            live["resource"] = {**want, "fields": {**kept, **own}}
+            live.update(marks)
+    # Hand edits of PERCENT% of the managed resources, spread evenly.
+    managed = [r for r in resources if r.get("managed_by") == MANAGER]
+    edited = 0
+    for i, r in enumerate(managed):
+        if int((i + 1) * percent / 100) > int(i * percent / 100):
+            edit(r["resource"])
+            r["resource"]["fields"] = {k: v for k, v in r["resource"]["fields"].items() if v is not None}
+            revision += 1
+            r["version"] = revision
+            edited += 1
+    state = {"format_version": 1, "workspace": workspace, "revision": revision,
+             "catalog": catalog, "resources": resources}
+    path = os.path.join(d, ".socialform", "sandbox.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump(state, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+    print(f"{path}: {len(managed)} managed resources, {edited} edited by hand ({percent:g}%)")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 //! accounts, brands, channels, schedules, bots, mailboxes, smart folders, platform contact
 //! attributes) exists, with a diagnostic as good as the offline ones.
 
+use std::collections::HashMap;
+
 use crate::backend::Catalog;
+use crate::backend::catalog::Account;
 use crate::config::types::{Profile, Response, Send};
 use crate::config::{Loaded, Path};
 use crate::diagnostics::{Code, Diagnostic};
@@ -29,6 +32,8 @@ fn listing<'a>(what: &str, word: &str, names: impl IntoIterator<Item = &'a str>)
 struct Checker<'a> {
     loaded: &'a Loaded,
     catalog: &'a Catalog,
+    /// the catalog's accounts by handle or id: a workspace may connect thousands
+    accounts: HashMap<&'a str, &'a Account>,
     out: Vec<Diagnostic>,
 }
 
@@ -124,7 +129,7 @@ impl Checker<'_> {
                 .filter(|a| a.channel == channel)
                 .map(|a| a.account.as_str())
         };
-        let message = match self.catalog.account(account) {
+        let message = match self.accounts.get(account).copied() {
             Some(a) if a.channel == channel => return,
             Some(a) => format!(
                 "account `{account}` is connected as a {} account, not {channel}",
@@ -443,6 +448,11 @@ pub fn check(loaded: &Loaded, catalog: &Catalog) -> Vec<Diagnostic> {
     let mut c = Checker {
         loaded,
         catalog,
+        accounts: catalog
+            .accounts
+            .iter()
+            .map(|a| (a.account.as_str(), a))
+            .collect(),
         out: Vec::new(),
     };
     c.profiles();

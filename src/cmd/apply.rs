@@ -126,9 +126,8 @@ fn execute(prepared: &mut Prepared, parallelism: usize) -> Outcome {
         (None, Event::Applied { address, action }) => {
             eprintln!("  {address}: {}", past(action))
         }
-        (None, Event::Failed { address, error, .. }) => {
-            eprintln!("  {address}: failed: {error}")
-        }
+        // Failures are listed once, after the run.
+        (None, Event::Failed { .. }) => {}
     };
     let report = socialform::apply::execute(
         prepared.backend.as_ref(),

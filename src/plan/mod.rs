@@ -201,12 +201,19 @@ pub struct Input<'a> {
 /// Compares desired resources with the live snapshot and orders the changes.
 pub fn build(input: &Input<'_>) -> Planned {
     let live = input.live;
+    // One index of the snapshot: looking each desired resource up by scanning the live
+    // ones made a plan quadratic in the workspace's size.
+    let by_key: std::collections::HashMap<String, &LiveResource> = live
+        .resources
+        .iter()
+        .map(|r| (r.resource.key(), r))
+        .collect();
     let mut matched = std::collections::HashSet::new();
     let mut items: Vec<(Change, Step)> = Vec::new();
     for d in input.desired {
         let key = d.key();
         let desired_hash = d.hash();
-        let Some(l) = live.get(&key) else {
+        let Some(l) = by_key.get(&key).copied() else {
             let fields = diff::diff(&IndexMap::new(), &d.comparable());
             let write = Write {
                 op: WriteOp::Create,
