@@ -456,6 +456,12 @@ fn an_apply_killed_at_any_point_leaves_exactly_the_remaining_work() {
             ],
             &[0, 2],
         );
+        // Opening the sandbox under its lock cleared what the killed run left.
+        assert!(
+            strays(&dir).is_empty(),
+            "{context}: left beside the state after the next run: {:?}",
+            strays(&dir)
+        );
         let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
         let now = plan["changes"].as_array().unwrap();
         assert_eq!(

@@ -169,6 +169,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BackendError> {
     result
 }
 
+/// Removes the temp files `write_atomic` leaves when a run dies before its rename.
+fn remove_stale_temps(path: &Path) {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl Sandbox {
     /// Opens (and on first use creates, from `catalog`) the state file at `path`, holding
     /// its lock until the sandbox is dropped.
@@ -185,6 +205,9 @@ impl Sandbox {
         let mut lock_path = path.as_os_str().to_owned();
         lock_path.push(".lock");
         let lock_file = lock(Path::new(&lock_path), lock_timeout, on_wait)?;
+        // A run killed between writing its temp file and renaming it leaves a full copy
+        // of the state behind; holding the lock, no other run can be writing one now.
+        remove_stale_temps(path);
         let state = if path.exists() {
             let text = std::fs::read_to_string(path).map_err(io(path))?;
             let state: State =

@@ -26,6 +26,10 @@ pub struct Args {
     /// Allow deleting more than 30% of the managed resources of a workspace.
     #[arg(long)]
     allow_deletes: bool,
+    /// How many writes run at once against an http backend (the sandbox writes one at a
+    /// time).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    parallelism: u16,
     #[command(flatten)]
     common: Common,
 }
@@ -92,7 +96,7 @@ pub fn cmd_apply(args: Args, color: Color) -> Result<Outcome, Error> {
             return Ok(Outcome::Failed);
         }
     }
-    Ok(execute(&mut prepared, usize::from(args.common.parallelism)))
+    Ok(execute(&mut prepared, usize::from(args.parallelism)))
 }
 
 fn past(action: Action) -> &'static str {

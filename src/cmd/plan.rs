@@ -52,10 +52,6 @@ pub struct Common {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
     pub diagnostics: DiagFormat,
-    /// How many writes `apply` runs at once against an http backend (the sandbox writes
-    /// one at a time).
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub parallelism: u16,
 }
 
 /// A configuration that validated and passed the live checks: its backend (holding the
