@@ -12,10 +12,10 @@
 # server restarts with --latency 20ms. SYNC=full|normal picks the server's commit mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${CARGO_TARGET_DIR:-target}
+target=$(realpath "${CARGO_TARGET_DIR:-target}")
 sync=${SYNC:-full}
 work=$(mktemp -d)
-trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 cargo build --release --quiet --bin socialform
 python3 scripts/gen_workspace.py "$work/ws" >/dev/null
 python3 - "$target/release/socialform" "$work" "$sync" <<'PY'

@@ -13,7 +13,7 @@ sync=${SYNC:-full}
 target=${CARGO_TARGET_DIR:-target}
 work=$(mktemp -d)
 server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+cleanup() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 cargo build --release --quiet --bin socialform --example load_test
 python3 scripts/gen_workspace.py "$work/ws" --profiles 2000 >/dev/null

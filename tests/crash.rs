@@ -485,7 +485,11 @@ fn an_apply_killed_at_any_point_leaves_exactly_the_remaining_work() {
             platform(&dir) == converged,
             "{context}: the platform differs from an uninterrupted apply's"
         );
-        assert_eq!(strays(&dir), left, "{context}: the second apply left files");
+        assert!(
+            strays(&dir).is_empty(),
+            "{context}: the second apply left files: {:?}",
+            strays(&dir)
+        );
         std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
         trials += 1;
     }

@@ -64,6 +64,11 @@ fn symbol(action: Action) -> &'static str {
 pub fn show(v: &Value) -> String {
     match v {
         Value::Null => "(none)".to_string(),
+        // A string with double quotes (a `when` expression) reads best as the TOML
+        // literal string the user wrote, when it can be one.
+        Value::String(t) if t.contains('"') && !t.contains('\'') && !t.contains('\n') => {
+            format!("'{t}'")
+        }
         other => serde_json::to_string(other).unwrap_or_default(),
     }
 }
@@ -353,6 +358,19 @@ pub fn markdown(plan: &Plan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_with_double_quotes_show_as_literal_strings() {
+        assert_eq!(
+            show(&Value::String(r#"visitor.page_url is "/""#.into())),
+            r#"'visitor.page_url is "/"'"#
+        );
+        assert_eq!(show(&Value::String("plain".into())), r#""plain""#);
+        assert_eq!(
+            show(&Value::String(r#"it's "x""#.into())),
+            r#""it's \"x\"""#
+        );
+    }
 
     #[test]
     fn word_diff_marks_words() {
