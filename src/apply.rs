@@ -27,8 +27,6 @@
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
 
-use serde_json::Value;
-
 use crate::backend::{Backend, BackendError, WriteOp};
 use crate::model::Kind;
 use crate::plan::{Action, Planned};
@@ -83,20 +81,6 @@ pub enum Event<'a> {
     },
 }
 
-/// The groups a group resource nests (`group.<id>` addresses).
-fn nested_groups(fields: &indexmap::IndexMap<String, Value>) -> Vec<String> {
-    fields
-        .get("groups")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(|id| format!("group.{id}"))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The waves of a plan (index ranges into its changes) and, per change, the earlier
 /// changes of its own wave it waits for. See the module documentation for the rule.
 pub fn dependencies(planned: &Planned) -> (Vec<std::ops::Range<usize>>, Vec<Vec<usize>>) {
@@ -120,12 +104,14 @@ pub fn dependencies(planned: &Planned) -> (Vec<std::ops::Range<usize>>, Vec<Vec<
                     // A group is deleted after the groups that held it.
                     planned.steps[j].writes.iter().any(|w| {
                         w.op == WriteOp::Delete
-                            && nested_groups(&w.resource.fields).contains(&changes[i].address)
+                            && crate::model::nested_groups(&w.resource)
+                                .contains(&changes[i].address)
                     })
                 } else {
                     planned.steps[i].writes.iter().any(|w| {
                         w.op != WriteOp::Delete
-                            && nested_groups(&w.resource.fields).contains(&changes[j].address)
+                            && crate::model::nested_groups(&w.resource)
+                                .contains(&changes[j].address)
                     })
                 };
                 if waits {
@@ -291,7 +277,7 @@ mod tests {
     use crate::model::Resource;
     use crate::plan::{Basis, Change, Plan, Step, Summary};
     use indexmap::IndexMap;
-    use serde_json::json;
+    use serde_json::{Value, json};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 

@@ -187,6 +187,21 @@ pub fn canonical(v: &Value) -> String {
     serde_json::to_string(&sorted(v)).unwrap_or_default()
 }
 
+/// The addresses of the groups a group resource nests (`group.<id>`).
+pub fn nested_groups(group: &Resource) -> Vec<String> {
+    group
+        .fields
+        .get("groups")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|id| format!("group.{id}"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The address of a profile.
 pub fn profile_address(id: &str) -> String {
     format!("profile.{id}")

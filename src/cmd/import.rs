@@ -1,9 +1,8 @@
 //! `socialform import`: write a configuration directory from the live platform.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use socialform::backend::{self, LiveState};
+use socialform::backend::LiveState;
 use socialform::config::Loaded;
 use socialform::import::{self, ImportError, Note, Options};
 
@@ -72,20 +71,7 @@ pub(super) fn load_checked(
 /// Reads one snapshot of the platform of a loaded configuration; the platform's lock is
 /// released before returning.
 pub(super) fn read_platform(loaded: &Loaded, common: &ReadOptions) -> Result<LiveState, Error> {
-    let options = backend::OpenOptions {
-        lock_timeout: Duration::from_secs(common.lock_timeout),
-        on_retry: Some(backend::http::Notify(std::sync::Arc::new(|line: &str| {
-            eprintln!("  retry: {line}")
-        }))),
-    };
-    let mut on_wait = |lock: &Path| {
-        eprintln!(
-            "waiting for another socialform run to release `{}` (up to {}s)...",
-            lock.display(),
-            common.lock_timeout
-        )
-    };
-    let mut platform = backend::open(&loaded.config, &loaded.dir, &options, &mut on_wait)?;
+    let mut platform = super::plan::open_platform(loaded, common.lock_timeout)?;
     Ok(platform.read()?)
 }
 

@@ -63,6 +63,27 @@ pub struct Prepared {
     pub planned: Planned,
 }
 
+/// Opens the platform of a loaded configuration, saying on stderr when it waits for
+/// another run's lock and when a request is retried.
+pub(super) fn open_platform(
+    loaded: &socialform::config::Loaded,
+    lock_timeout: u64,
+) -> Result<Box<dyn Backend>, backend::BackendError> {
+    let options = backend::OpenOptions {
+        lock_timeout: Duration::from_secs(lock_timeout),
+        on_retry: Some(backend::http::Notify(std::sync::Arc::new(|line: &str| {
+            eprintln!("  retry: {line}")
+        }))),
+    };
+    let mut on_wait = |lock: &Path| {
+        eprintln!(
+            "waiting for another socialform run to release `{}` (up to {lock_timeout}s)...",
+            lock.display(),
+        )
+    };
+    backend::open(&loaded.config, &loaded.dir, &options, &mut on_wait)
+}
+
 /// Loads, validates, reads the platform, runs the live checks and plans. Diagnostics are
 /// printed here; `Err(outcome)` inside means they stopped the run.
 pub fn prepare(
@@ -85,21 +106,7 @@ pub fn prepare(
         report(&loaded.diagnostics, "validate");
         return Ok(Err(Outcome::Failed));
     }
-    let options = backend::OpenOptions {
-        lock_timeout: Duration::from_secs(common.lock_timeout),
-        on_retry: Some(backend::http::Notify(std::sync::Arc::new(|line: &str| {
-            eprintln!("  retry: {line}")
-        }))),
-    };
-    let mut on_wait = |lock: &Path| {
-        eprintln!(
-            "waiting for another socialform run to release `{}` (up to {}s)...",
-            lock.display(),
-            common.lock_timeout
-        )
-    };
-    let opened = backend::open(&loaded.config, &loaded.dir, &options, &mut on_wait)
-        .and_then(|mut b| Ok((b.read()?, b)));
+    let opened = open_platform(&loaded, common.lock_timeout).and_then(|mut b| Ok((b.read()?, b)));
     let (live, backend) = match opened {
         Ok(x) => x,
         Err(e) => {

@@ -6,8 +6,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::Value;
-
 use super::{Action, Change, Step};
 use crate::backend::LiveState;
 use crate::model::{Kind, Resource};
@@ -25,17 +23,7 @@ fn group_depths(desired: &[Resource], live: &LiveState) -> HashMap<String, usize
         if children.contains_key(&r.address) {
             continue;
         }
-        let held = r
-            .fields
-            .get("groups")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(|id| format!("group.{id}"))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let held = crate::model::nested_groups(r);
         children.insert(r.address.clone(), held);
     }
     fn depth(
