@@ -120,10 +120,6 @@ pub struct Topic {
 }
 
 impl Catalog {
-    /// The connected account with this handle or id, on any channel.
-    pub fn account(&self, account: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.account == account)
-    }
     /// A brand by name.
     pub fn brand(&self, name: &str) -> Option<&Brand> {
         self.brands.iter().find(|b| b.name == name)

@@ -77,6 +77,37 @@ pub struct Write {
     pub applied_by: Option<String>,
 }
 
+impl Write {
+    /// Creates or updates `resource`, recording its hash (`Resource::hash`, which the
+    /// caller has computed already) and the configuration that applies it.
+    pub fn put(
+        op: WriteOp,
+        resource: &Resource,
+        expected_version: Option<u64>,
+        hash: String,
+        config_id: &str,
+    ) -> Write {
+        Write {
+            op,
+            resource: resource.clone(),
+            expected_version,
+            applied_hash: Some(hash),
+            applied_by: Some(config_id.to_string()),
+        }
+    }
+
+    /// Deletes a live resource at the version it was read.
+    pub fn delete(live: &LiveResource) -> Write {
+        Write {
+            op: WriteOp::Delete,
+            resource: live.resource.clone(),
+            expected_version: Some(live.version),
+            applied_hash: None,
+            applied_by: None,
+        }
+    }
+}
+
 /// Why the platform refused a write.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {

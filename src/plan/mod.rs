@@ -215,13 +215,13 @@ pub fn build(input: &Input<'_>) -> Planned {
         let desired_hash = d.hash();
         let Some(l) = by_key.get(&key).copied() else {
             let fields = diff::diff(&IndexMap::new(), &d.comparable());
-            let write = Write {
-                op: WriteOp::Create,
-                resource: d.clone(),
-                expected_version: None,
-                applied_hash: Some(desired_hash),
-                applied_by: Some(input.config_id.to_string()),
-            };
+            let write = Write::put(
+                WriteOp::Create,
+                d,
+                None,
+                desired_hash.clone(),
+                input.config_id,
+            );
             items.push((
                 Change {
                     address: d.address.clone(),
@@ -256,29 +256,22 @@ pub fn build(input: &Input<'_>) -> Planned {
             && attribute_type(&l.resource).is_some()
             && attribute_type(d) != attribute_type(&l.resource);
         let (action, writes) = if replace {
-            let del = Write {
-                op: WriteOp::Delete,
-                resource: l.resource.clone(),
-                expected_version: Some(l.version),
-                applied_hash: None,
-                applied_by: None,
-            };
-            let create = Write {
-                op: WriteOp::Create,
-                resource: d.clone(),
-                expected_version: None,
-                applied_hash: Some(desired_hash),
-                applied_by: Some(input.config_id.to_string()),
-            };
-            (Action::Replace, vec![del, create])
+            let create = Write::put(
+                WriteOp::Create,
+                d,
+                None,
+                desired_hash.clone(),
+                input.config_id,
+            );
+            (Action::Replace, vec![Write::delete(l), create])
         } else {
-            let upd = Write {
-                op: WriteOp::Update,
-                resource: d.clone(),
-                expected_version: Some(l.version),
-                applied_hash: Some(desired_hash),
-                applied_by: Some(input.config_id.to_string()),
-            };
+            let upd = Write::put(
+                WriteOp::Update,
+                d,
+                Some(l.version),
+                desired_hash.clone(),
+                input.config_id,
+            );
             (Action::Update, vec![upd])
         };
         items.push((
@@ -308,13 +301,7 @@ pub fn build(input: &Input<'_>) -> Planned {
             continue;
         }
         let fields = diff::diff(&l.resource.comparable(), &IndexMap::new());
-        let del = Write {
-            op: WriteOp::Delete,
-            resource: l.resource.clone(),
-            expected_version: Some(l.version),
-            applied_hash: None,
-            applied_by: None,
-        };
+        let del = Write::delete(l);
         items.push((
             Change {
                 address: l.resource.address.clone(),
