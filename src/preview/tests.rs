@@ -1,0 +1,1 @@
+//! Library tests of the preview: plans paired with resources, before sides, locales.
