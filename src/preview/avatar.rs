@@ -70,7 +70,7 @@ pub fn placeholder(name: &str, color: Option<&str>, source: Option<&str>) -> Ava
         color: color_for(name, color),
         data_uri: None,
         source: source.map(str::to_string),
-        note: source.map(|_| "remote image, not loaded by the preview".to_string()),
+        note: source.map(|_| "Remote image, not loaded by the preview".to_string()),
     }
 }
 
@@ -104,34 +104,34 @@ pub fn avatar(name: &str, color: Option<&str>, value: &str, dir: &Path) -> Avata
 fn inline_local(value: &str, dir: &Path) -> Result<String, &'static str> {
     let rel = Path::new(value);
     if rel.is_absolute() {
-        return Err("not inlined: an absolute path is outside the configuration directory");
+        return Err("Not inlined: an absolute path is outside the configuration directory");
     }
     let root = dir
         .canonicalize()
-        .map_err(|_| "not inlined: the configuration directory cannot be resolved")?;
+        .map_err(|_| "Not inlined: the configuration directory cannot be resolved")?;
     let path = root
         .join(rel)
         .canonicalize()
-        .map_err(|_| "not inlined: no such file")?;
+        .map_err(|_| "Not inlined: no such file")?;
     if !path.starts_with(&root) {
-        return Err("not inlined: the file is outside the configuration directory");
+        return Err("Not inlined: the file is outside the configuration directory");
     }
-    let meta = std::fs::metadata(&path).map_err(|_| "not inlined: the file cannot be read")?;
+    let meta = std::fs::metadata(&path).map_err(|_| "Not inlined: the file cannot be read")?;
     if !meta.is_file() {
-        return Err("not inlined: not a regular file");
+        return Err("Not inlined: not a regular file");
     }
     if meta.len() > INLINE_MAX_BYTES {
-        return Err("not inlined: larger than 256 KiB");
+        return Err("Not inlined: larger than 256 KiB");
     }
-    let file = std::fs::File::open(&path).map_err(|_| "not inlined: the file cannot be read")?;
+    let file = std::fs::File::open(&path).map_err(|_| "Not inlined: the file cannot be read")?;
     let mut bytes = Vec::new();
     file.take(INLINE_MAX_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|_| "not inlined: the file cannot be read")?;
+        .map_err(|_| "Not inlined: the file cannot be read")?;
     if bytes.len() as u64 > INLINE_MAX_BYTES {
-        return Err("not inlined: larger than 256 KiB");
+        return Err("Not inlined: larger than 256 KiB");
     }
-    let mime = sniff(&bytes).ok_or("not inlined: not a PNG, JPEG, GIF or WebP image")?;
+    let mime = sniff(&bytes).ok_or("Not inlined: not a PNG, JPEG, GIF or WebP image")?;
     Ok(format!(
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(&bytes)
@@ -194,7 +194,7 @@ mod tests {
         assert!(ok.note.is_none());
 
         for (value, why) in [
-            ("img/fake.png", "not a PNG"),
+            ("img/fake.png", "not a png"),
             ("img/big.png", "larger than"),
             ("../outside.png", "outside"),
             ("img/missing.png", "no such file"),
@@ -204,7 +204,7 @@ mod tests {
             let a = avatar("Desk", None, value, &dir);
             assert!(a.data_uri.is_none(), "{value}");
             assert!(
-                a.note.as_deref().unwrap().contains(why),
+                a.note.as_deref().unwrap().to_lowercase().contains(why),
                 "{value}: {:?}",
                 a.note
             );

@@ -129,6 +129,27 @@ fn word_diff(before: &str, after: &str, keep: ChangeTag, kind: &'static str) -> 
             }),
         }
     }
+    // White space between two changed words belongs to the change: one run reads best.
+    let mut merged: Vec<Seg> = Vec::with_capacity(segs.len());
+    let mut i = 0;
+    while i < segs.len() {
+        let bridge = segs[i].k == "eq"
+            && segs[i].s.chars().all(char::is_whitespace)
+            && merged.last().is_some_and(|l| l.k == kind)
+            && segs.get(i + 1).is_some_and(|n| n.k == kind);
+        if bridge {
+            let (gap, next) = (segs[i].s.clone(), segs[i + 1].s.clone());
+            if let Some(last) = merged.last_mut() {
+                last.s.push_str(&gap);
+                last.s.push_str(&next);
+            }
+            i += 2;
+        } else {
+            merged.push(segs[i].clone());
+            i += 1;
+        }
+    }
+    let segs = merged;
     // A change made only of white space is still a change: highlight it whole.
     if !changed {
         return Text {
@@ -337,6 +358,13 @@ mod tests {
         assert_eq!(shown(&compare("x", Other::Missing, Side::Before)), "[-x-]");
         // a change of white space alone is still shown as a change
         assert!(compare("a b", Other::Text("a  b"), Side::After).changed);
+        // the space between two changed words is part of the change
+        let a = compare(
+            "Chat with an agent",
+            Other::Text("Talk to an agent"),
+            Side::After,
+        );
+        assert_eq!(shown(&a), "{+Chat with+} an agent");
     }
 
     #[test]
