@@ -336,3 +336,80 @@ fn plans_for_something_else_are_refused() {
         Err(PreviewError::UnknownAddress(_))
     ));
 }
+
+fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        ".{0,40}".prop_map(Value::String),
+        Just(json!("{{user_first_name}} https://www.x.example/é")),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec(
+                (
+                    prop_oneof![
+                        Just("label".to_string()),
+                        Just("question".to_string()),
+                        Just("flow".to_string()),
+                        Just("url".to_string()),
+                        Just("fr_FR".to_string()),
+                        Just("greeting".to_string()),
+                        "[a-z_]{1,8}"
+                    ],
+                    inner
+                ),
+                0..4
+            )
+            .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// Whatever the fields hold (the page is built from JSON, not from validated types),
+    /// the page renders, before and after, without a panic or an error.
+    #[test]
+    fn any_fields_render(
+        channel in proptest::sample::select(vec!["facebook", "instagram", "x", "whatsapp", "live_chat", "other"]),
+        keys in proptest::collection::vec(
+            (proptest::sample::select(vec![
+                "greeting", "ice_breakers", "persistent_menu", "get_started", "locales",
+                "composer_input_disabled", "bio", "url", "custom_profiles", "quick_replies",
+                "attached_quick_replies", "websites", "vertical", "name", "account", "avatar",
+                "response", "trigger", "when", "profiles", "groups", "color",
+            ]), json_value()),
+            0..8,
+        ),
+        other in json_value(),
+    ) {
+        let mut fields = serde_json::Map::new();
+        fields.insert("channel".to_string(), json!(channel));
+        for (k, v) in keys {
+            fields.insert(k.to_string(), v);
+        }
+        let fields = Value::Object(fields);
+        let mut rs = Vec::new();
+        for (address, kind) in [
+            ("profile.p", Kind::Profile),
+            ("proactive_message.m", Kind::ProactiveMessage),
+            ("group.g", Kind::Group),
+            ("reply_profiles[\"M\"]", Kind::ReplyProfiles),
+            ("messaging", Kind::Messaging),
+        ] {
+            rs.push(resource(address, kind, fields.clone()));
+        }
+        let changes = rs
+            .iter()
+            .map(|r| change(&r.address, r.kind, Action::Update, vec![("greeting", other.clone(), Value::Null), ("response.follow_up", other.clone(), json!("x"))]))
+            .collect();
+        let p = plan(changes);
+        let _ = page_of(&rs, None);
+        let _ = page_of(&rs, Some(&p));
+    }
+}

@@ -191,8 +191,10 @@ pub fn tco_display(url: &str) -> String {
             break;
         }
     }
-    if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case("www.") {
-        rest = &rest[4..];
+    if let (Some(head), Some(tail)) = (rest.get(..4), rest.get(4..))
+        && head.eq_ignore_ascii_case("www.")
+    {
+        rest = tail;
     }
     if let Some(host) = rest.strip_suffix('/')
         && !host.contains('/')
@@ -212,14 +214,14 @@ pub fn bio_display(bio: &str) -> String {
     let mut out = String::with_capacity(bio.len());
     let mut at = 0;
     for range in crate::rules::x_text::find_urls(bio) {
-        if range.start < at || range.end > bio.len() {
+        let (Some(before), Some(url)) = (bio.get(at..range.start), bio.get(range.clone())) else {
             continue;
-        }
-        out.push_str(&bio[at..range.start]);
-        out.push_str(&tco_display(&bio[range.clone()]));
+        };
+        out.push_str(before);
+        out.push_str(&tco_display(url));
         at = range.end;
     }
-    out.push_str(&bio[at..]);
+    out.push_str(bio.get(at..).unwrap_or_default());
     out
 }
 
@@ -382,6 +384,8 @@ mod tests {
             "acme-air.example"
         );
         assert_eq!(tco_display("http://acme.example/help"), "acme.example/help");
+        assert_eq!(tco_display("https://é.example"), "é.example");
+        assert_eq!(tco_display("wwé"), "wwé");
         assert_eq!(
             tco_display("https://www.acme-air.example/help/baggage/lost-and-found"),
             "acme-air.example/help/bagg…"
