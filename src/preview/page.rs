@@ -85,13 +85,14 @@ fn state(e: &Entry) -> &'static str {
     e.change.as_ref().map_or("unchanged", |c| c.action.as_str())
 }
 
-/// The id in an address: `acme_fb` in `profile.acme_fb`; reply profiles and settings
-/// keep the whole address.
+/// The id in an address: `acme_fb` in `profile.acme_fb`, where the section says the
+/// kind; other addresses are shown whole.
 fn id_of(address: &str) -> String {
-    match address.split_once('.') {
-        Some((_, id)) if !address.starts_with("reply_profiles") => id.to_string(),
-        _ => address.to_string(),
-    }
+    ["profile.", "proactive_message.", "group."]
+        .iter()
+        .find_map(|p| address.strip_prefix(p))
+        .unwrap_or(address)
+        .to_string()
 }
 
 fn channel_of(e: &Entry) -> Option<String> {
