@@ -17,7 +17,8 @@ const DEFAULT_OUT: &str = ".socialform/preview";
 /// messages, groups and reply profiles. The page makes no network request: styles are
 /// inline, remote images are shown as their address, small local avatars are inlined.
 /// With --plan, each resource the saved plan changes is shown before and after, side by
-/// side, with the changed words highlighted. Prints the path of the page.
+/// side, with the changed words highlighted. Prints the path of the page (and nothing
+/// else) on standard output; diagnostics go to standard error.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Configuration directory or root file.
@@ -30,9 +31,6 @@ pub struct Args {
     /// A plan saved by `socialform plan --out`, to show its changes before and after.
     #[arg(long, value_name = "PLANFILE")]
     plan: Option<PathBuf>,
-    /// How to print diagnostics.
-    #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
-    diagnostics: DiagFormat,
 }
 
 fn read_plan(path: &Path) -> Result<Plan, Error> {
@@ -74,11 +72,10 @@ pub fn cmd_preview(args: Args, color: Color) -> Result<Outcome, Error> {
         .filter(|d| d.severity != Severity::Info)
         .cloned()
         .collect();
-    print_diagnostics(&shown, &loaded.sources, args.diagnostics, color);
+    // Standard output holds only the page's path: diagnostics go to stderr, for people.
+    print_diagnostics(&shown, &loaded.sources, DiagFormat::Human, color);
     if loaded.has_failures(false) {
-        if args.diagnostics == DiagFormat::Human {
-            eprintln!("validate failed: {}", counts(&shown));
-        }
+        eprintln!("validate failed: {}", counts(&shown));
         return Ok(Outcome::Failed);
     }
     let plan = args.plan.as_deref().map(read_plan).transpose()?;
