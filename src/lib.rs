@@ -9,6 +9,7 @@ pub mod import;
 pub mod live;
 pub mod model;
 pub mod plan;
+pub mod preview;
 pub mod rules;
 pub mod server;
 pub mod snippet;

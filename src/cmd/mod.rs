@@ -6,6 +6,7 @@ mod explain;
 mod export;
 mod import;
 mod plan;
+mod preview;
 mod schema;
 mod serve;
 mod snippet;
@@ -33,6 +34,7 @@ enum Command {
     Plan(plan::Args),
     Apply(apply::Args),
     Drift(drift::Args),
+    Preview(preview::Args),
     Import(import::Args),
     Export(export::Args),
     Snippet(snippet::Args),
@@ -71,6 +73,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Plan(args) => plan::cmd_plan(args, color),
         Command::Apply(args) => apply::cmd_apply(args, color),
         Command::Drift(args) => drift::cmd_drift(args, color),
+        Command::Preview(args) => preview::cmd_preview(args, color),
         Command::Import(args) => import::cmd_import(args, color),
         Command::Export(args) => export::cmd_export(args, color),
         Command::Snippet(args) => snippet::cmd_snippet(args, color),
@@ -134,6 +137,9 @@ pub enum Error {
     /// no embed code for that profile
     #[error("{}", snippet::describe(.0))]
     Snippet(#[from] socialform::snippet::SnippetError),
+    /// the preview page could not be made
+    #[error(transparent)]
+    Preview(#[from] socialform::preview::PreviewError),
     /// a name `explain` does not know
     #[error("{}", explain::describe(.0))]
     Explain(#[from] socialform::explain::ExplainError),
