@@ -298,8 +298,26 @@ impl App {
         format!("{}/__emulator/pictures/{id}", self.base_url)
     }
 
+    /// Routes one Graph request and counts it, whatever its answer.
     fn dispatch(
         &self,
+        method: &Method,
+        path: &str,
+        query: &[(String, String)],
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Outcome {
+        let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
+        let outcome = self.route(&mut world, method, path, query, headers, body);
+        world
+            .counters
+            .record(&outcome.endpoint, outcome.account.as_deref());
+        outcome
+    }
+
+    fn route(
+        &self,
+        world: &mut World,
         method: &Method,
         path: &str,
         query: &[(String, String)],
@@ -309,7 +327,13 @@ impl App {
         let trimmed = path.strip_prefix('/').unwrap_or(path);
         let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
         let segments: Vec<&str> = trimmed.split('/').collect();
-        let unknown = || Outcome::new("unknown", None, Err(GraphError::unknown_path(path)));
+        let unknown = || {
+            Outcome::new(
+                &format!("{method} unknown"),
+                None,
+                Err(GraphError::unknown_path(path)),
+            )
+        };
         if !is_version(segments[0]) {
             return unknown();
         }
@@ -317,7 +341,7 @@ impl App {
         if rest.is_empty() || rest.len() > 2 || rest.iter().any(|s| s.is_empty()) {
             return if rest.len() > 2 {
                 Outcome::new(
-                    "unknown",
+                    &format!("{method} unknown"),
                     None,
                     Err(GraphError::unknown_path(&format!("/{}", rest.join("/")))),
                 )
@@ -337,21 +361,13 @@ impl App {
             Ok(t) => t,
             Err(e) => return Outcome::new(&endpoint, None, Err(e)),
         };
-        let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
-        let target = match self.resolve(&world, method, &node, token.as_deref()) {
+        let target = match self.resolve(world, method, &node, token.as_deref()) {
             Ok(t) => t,
-            Err(e) => {
-                world.counters.record(&endpoint, None);
-                return Outcome::new(&endpoint, None, Err(e));
-            }
+            Err(e) => return Outcome::new(&endpoint, None, Err(e)),
         };
-        let outcome = self.handle(
-            &mut world, target, method, &node, edge, &endpoint, query, in_header, body,
-        );
-        world
-            .counters
-            .record(&outcome.endpoint, outcome.account.as_deref());
-        outcome
+        self.handle(
+            world, target, method, &node, edge, &endpoint, query, in_header, body,
+        )
     }
 
     /// Which object a node names for this token. A token that may not see the object
