@@ -909,7 +909,7 @@ fn instagram_via_platform_parameter() {
 
 #[test]
 fn profile_rate_limit_per_page() {
-    let emu = Emulator::start(&["--profile-rate-limit", "3/1.5"]);
+    let emu = Emulator::start(&["--profile-rate-limit", "3/5"]);
     let http = Http::new(&emu);
     for _ in 0..2 {
         http.profile("greeting");
@@ -936,7 +936,7 @@ fn profile_rate_limit_per_page() {
         Auth::BearerHeader(WA_TOKEN),
     )
     .assert_ok();
-    std::thread::sleep(Duration::from_millis(1700));
+    std::thread::sleep(Duration::from_millis(5300));
     assert_eq!(http.profile("get_started"), json!({"data": []}));
 }
 

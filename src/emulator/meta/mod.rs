@@ -839,25 +839,51 @@ fn router(app: Shared) -> Router {
         .with_state(app)
 }
 
-async fn terminated() {
+/// SIGTERM and SIGINT, listened for from before the emulator says it listens, so a
+/// signal sent as soon as the address is printed still stops it gracefully.
+struct Stop {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Stop {
+    fn listen() -> Stop {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Stop {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Stop {}
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                _ = recv(&mut self.term) => {}
+                _ = recv(&mut self.int) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -928,6 +954,7 @@ pub fn run(
             base_url: format!("http://{addr}"),
             world: Mutex::new(world),
         });
+        let mut stop_signal = Stop::listen();
         on_event(Event::Listening(addr));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(listener, router(app))
@@ -938,7 +965,7 @@ pub fn run(
         tokio::pin!(server);
         tokio::select! {
             result = &mut server => return Ok(result?),
-            _ = terminated() => {}
+            _ = stop_signal.wait() => {}
         }
         on_event(Event::Stopping);
         let _ = stop.send(());
