@@ -113,6 +113,9 @@ pub enum EmulatorError {
     Io(#[from] std::io::Error),
 }
 
+/// The edges the emulator serves, by name (others are counted as `other_edge`).
+const KNOWN_EDGES: &[&str] = &["messenger_profile", "whatsapp_business_profile", "uploads"];
+
 /// The largest JSON body taken.
 const MAX_JSON_BODY: usize = 1 << 20;
 
@@ -217,6 +220,19 @@ impl Outcome {
             endpoint: endpoint.to_string(),
             account: account.map(str::to_string),
         }
+    }
+}
+
+/// The method as counted: counter keys come from a fixed set, so no request can grow
+/// the counters.
+fn verb(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::DELETE => "DELETE",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        _ => "OTHER",
     }
 }
 
@@ -329,7 +345,7 @@ impl App {
         let segments: Vec<&str> = trimmed.split('/').collect();
         let unknown = || {
             Outcome::new(
-                &format!("{method} unknown"),
+                &format!("{} unknown", verb(method)),
                 None,
                 Err(GraphError::unknown_path(path)),
             )
@@ -341,7 +357,7 @@ impl App {
         if rest.is_empty() || rest.len() > 2 || rest.iter().any(|s| s.is_empty()) {
             return if rest.len() > 2 {
                 Outcome::new(
-                    &format!("{method} unknown"),
+                    &format!("{} unknown", verb(method)),
                     None,
                     Err(GraphError::unknown_path(&format!("/{}", rest.join("/")))),
                 )
@@ -351,11 +367,13 @@ impl App {
         }
         let node = rest[0].replace("%3A", ":").replace("%3a", ":");
         let edge = rest.get(1).copied();
+        let verb = verb(method);
         let endpoint = match (node.starts_with("upload:"), edge) {
-            (true, _) => format!("{method} upload"),
-            (false, Some(e)) => format!("{method} {e}"),
-            (false, None) if node == "app" => format!("{method} app"),
-            (false, None) => format!("{method} node"),
+            (true, _) => format!("{verb} upload"),
+            (false, Some(e)) if KNOWN_EDGES.contains(&e) => format!("{verb} {e}"),
+            (false, Some(_)) => format!("{verb} other_edge"),
+            (false, None) if node == "app" => format!("{verb} app"),
+            (false, None) => format!("{verb} node"),
         };
         let (token, in_header) = match presented_token(headers, query) {
             Ok(t) => t,
@@ -724,7 +742,7 @@ async fn graph(State(app): State<Shared>, req: Request) -> Response {
             let mut world = app.world.lock().unwrap_or_else(|e| e.into_inner());
             world
                 .counters
-                .record(&format!("{} unknown", parts.method), None);
+                .record(&format!("{} unknown", verb(&parts.method)), None);
             return e.into_response();
         }
     };

@@ -28,8 +28,13 @@ use super::errors::GraphError;
 /// The largest file the emulator takes: 5 MB (5 × 1024 × 1024 bytes).
 pub const MAX_FILE: u64 = 5 * 1024 * 1024;
 
-/// The most sessions kept at once; the oldest unfinished one goes first.
+/// The most sessions kept at once; the oldest goes first (the handle of a finished one
+/// stays valid).
 const MAX_SESSIONS: usize = 64;
+
+/// The most bytes held at once, in unfinished sessions and pictures together: the
+/// emulator keeps everything in memory, so this bounds it.
+pub const MAX_HELD: usize = 64 * 1024 * 1024;
 
 /// An image type a profile picture may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +90,8 @@ pub struct Uploads {
     /// picture id → picture
     pictures: HashMap<String, Picture>,
     serial: u64,
+    /// bytes in unfinished sessions and pictures
+    held: usize,
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -133,14 +140,11 @@ impl Uploads {
             && let Some(oldest) = self
                 .sessions
                 .iter()
-                .filter(|(_, s)| s.handle.is_none())
                 .min_by_key(|(_, s)| s.serial)
                 .map(|(k, _)| k.clone())
+            && let Some(old) = self.sessions.remove(&oldest)
         {
-            self.sessions.remove(&oldest);
-        }
-        if self.sessions.len() >= MAX_SESSIONS {
-            return Err(GraphError::invalid_param("Too many upload sessions"));
+            self.held -= old.data.len();
         }
         self.serial += 1;
         let id = format!("upload:{}", random_hex(16));
@@ -202,12 +206,19 @@ impl Uploads {
                 s.length
             )));
         }
+        if self.held + bytes.len() > MAX_HELD {
+            return Err(GraphError::invalid_param(format!(
+                "The emulator holds at most {MAX_HELD} bytes of uploads in memory; restart it to upload more"
+            )));
+        }
+        self.held += bytes.len();
         s.data.extend_from_slice(bytes);
         if (s.data.len() as u64) < s.length {
             return Ok(json!({ "id": id, "file_offset": s.data.len() }));
         }
         if !s.kind.matches(&s.data) {
             let kind = s.kind;
+            self.held -= s.data.len();
             s.data.clear();
             return Err(GraphError::invalid_param(format!(
                 "The uploaded bytes are not a {} file (file_type of the session)",
@@ -301,5 +312,41 @@ mod tests {
             .is_err()
         );
         assert!(u.start(&params(&[("file_type", "image/png")])).is_err());
+    }
+
+    #[test]
+    fn memory_is_bounded() {
+        let mut u = Uploads::default();
+        let chunk = vec![0xFF; 1024 * 1024];
+        let mut refused = false;
+        for _ in 0..(MAX_HELD / (4 * 1024 * 1024) + 2) {
+            let id = u
+                .start(&params(&[
+                    ("file_length", "5242880"),
+                    ("file_type", "image/jpeg"),
+                ]))
+                .unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            for i in 0..4 {
+                if u.transfer(&id, Some(&(i * chunk.len()).to_string()), &chunk)
+                    .is_err()
+                {
+                    refused = true;
+                }
+            }
+        }
+        assert!(refused, "more than MAX_HELD bytes were taken");
+        assert!(u.held <= MAX_HELD);
+        // Evicting unfinished sessions gives their bytes back.
+        for _ in 0..MAX_SESSIONS {
+            u.start(&params(&[
+                ("file_length", "10"),
+                ("file_type", "image/png"),
+            ]))
+            .unwrap();
+        }
+        assert_eq!(u.held, 0);
     }
 }
