@@ -1293,3 +1293,107 @@ fn request_counters() {
     assert_eq!(c["total"], 0, "{c}");
     assert_eq!(c["accounts"], json!({}));
 }
+
+#[test]
+fn state_file_survives_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("graph-state.json");
+    let state_arg = state.display().to_string();
+    let args = [
+        "--state",
+        state_arg.as_str(),
+        "--profile-rate-limit",
+        "1000/600",
+    ];
+    let first = Emulator::start(&args);
+    let http = Http::new(&first);
+    http.set(json!({"get_started": {"payload": "KEPT"}}))
+        .assert_ok();
+    http.post(
+        "/v25.0/me/messenger_profile?platform=instagram",
+        Auth::BearerHeader(PAGE_TOKEN),
+        &json!({"ice_breakers": questions(1)}),
+    )
+    .assert_ok();
+    let id = http
+        .post(
+            &format!(
+                "/v25.0/{APP}/uploads?file_length={}&file_type=image/png",
+                PNG.len()
+            ),
+            Auth::BearerHeader(WA_TOKEN),
+            &json!({}),
+        )
+        .assert_ok()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let handle = http
+        .send(
+            "POST",
+            &format!("/v25.0/{id}"),
+            Auth::OAuthHeader(WA_TOKEN),
+            &[("file_offset", "0")],
+            Some(PNG.to_vec()),
+        )
+        .assert_ok()["h"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wa = format!("/v25.0/{WA}/whatsapp_business_profile");
+    http.post(
+        &wa,
+        Auth::BearerHeader(WA_TOKEN),
+        &json!({"messaging_product": "whatsapp", "about": "Kept", "profile_picture_handle": handle}),
+    )
+    .assert_ok();
+    let text = std::fs::read_to_string(&state).unwrap();
+    for token in [PAGE_TOKEN, PAGE2_TOKEN, WA_TOKEN] {
+        assert!(!text.contains(token), "the state file holds a token");
+    }
+    drop(first); // SIGKILL
+
+    let second = Emulator::start(&args);
+    let http = Http::new(&second);
+    assert_eq!(
+        http.profile("get_started")["data"][0]["get_started"]["payload"],
+        "KEPT"
+    );
+    let ig = http.get(
+        "/v25.0/me/messenger_profile?platform=instagram&fields=ice_breakers",
+        Auth::BearerHeader(PAGE_TOKEN),
+    );
+    assert_eq!(
+        ig.assert_ok()["data"][0]["ice_breakers"],
+        json!(questions(1))
+    );
+    let read = http.get(
+        &format!("{wa}?fields=about,profile_picture_url"),
+        Auth::BearerHeader(WA_TOKEN),
+    );
+    let data = read.assert_ok()["data"][0].clone();
+    assert_eq!(data["about"], "Kept");
+    let url = data["profile_picture_url"].as_str().unwrap();
+    let path = url.strip_prefix(&second.url).unwrap();
+    assert_eq!(http.get(path, Auth::None).bytes, PNG);
+    // The handle still works after the restart.
+    http.post(
+        &wa,
+        Auth::BearerHeader(WA_TOKEN),
+        &json!({"messaging_product": "whatsapp", "profile_picture_handle": handle}),
+    )
+    .assert_ok();
+    drop(second);
+
+    // A state file that is not one is refused at start.
+    std::fs::write(&state, "{\"format\": 1, \"pages\": {\"42\": {}}}").unwrap();
+    let accounts = dir.path().join("accounts.toml");
+    std::fs::write(&accounts, ACCOUNTS).unwrap();
+    let mut cmd = Command::new(bin());
+    cmd.args(["emulate", "meta", "--accounts"])
+        .arg(&accounts)
+        .args(["--state", &state_arg]);
+    let out = env_tokens(&mut cmd).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("42"));
+}

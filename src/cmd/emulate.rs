@@ -26,7 +26,7 @@ enum Platform {
 ///
 /// Pages, Instagram accounts and WhatsApp numbers come from the accounts file (TOML);
 /// each names the environment variable holding the token it accepts, read at start and
-/// never printed. State is kept in memory. Prints `listening on http://ADDR` once it
+/// never printed. State is kept in memory (and in --state FILE when given). Prints `listening on http://ADDR` once it
 /// accepts connections; stops on SIGTERM or Ctrl-C.
 #[derive(Debug, clap::Args)]
 struct MetaArgs {
@@ -42,6 +42,10 @@ struct MetaArgs {
     /// The Messenger Profile API rate limit per Page, as CALLS/SECONDS (Meta's: 10/600).
     #[arg(long, value_name = "N/SECONDS", default_value = "10/600", value_parser = parse_rate_limit)]
     profile_rate_limit: RateLimit,
+    /// Keep the profiles and uploaded pictures in this JSON file across restarts
+    /// (written atomically after every change; created on the first one).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
 }
 
 /// `10/600`: calls per window of seconds.
@@ -77,6 +81,7 @@ pub fn cmd_emulate(args: Args) -> Result<Outcome, Error> {
         accounts,
         files: args.files,
         profile_rate_limit: args.profile_rate_limit,
+        state: args.state,
     };
     let on_event = |event: Event| match event {
         Event::Listening(addr) => {

@@ -149,6 +149,20 @@ impl GraphError {
         .with_subcode(2018063)
     }
 
+    /// Code 2: "An unexpected error has occurred. Please retry your request later."
+    /// (Messenger Platform "Common Error Codes"), answered with 500 when the emulator
+    /// could not write its state file.
+    pub fn unexpected() -> GraphError {
+        GraphError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            ..GraphError::new(
+                2,
+                OAUTH,
+                "An unexpected error has occurred. Please retry your request later.",
+            )
+        }
+    }
+
     /// The JSON body Meta sends, with a fresh `fbtrace_id`.
     pub fn body(&self) -> serde_json::Value {
         let mut error = json!({

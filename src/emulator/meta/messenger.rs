@@ -9,8 +9,8 @@
 //!   answering `{"result":"success"}`, and the rate limit.
 //! - "greeting Reference", <https://developers.facebook.com/docs/messenger-platform/reference/messenger-profile-api/greeting>:
 //!   a `default` locale entry is required; "160 character limit".
-//! - "The Welcome Screen" / get started: the payload, "1000 character limit" (the limit
-//!   is the one of postback payloads on the persistent menu page).
+//! - "get_started Reference", <https://developers.facebook.com/docs/messenger-platform/reference/messenger-profile-api/get-started-button/>:
+//!   `{"payload": ...}`, "1000 character limit".
 //! - "ice_breakers Reference" (updated Jun 26, 2024),
 //!   <https://developers.facebook.com/documentation/business-messaging/messenger-platform/reference/messenger-profile-api/ice-breakers>:
 //!   "A maximum of 4 questions", the existing and the new (localised) format, "One POST

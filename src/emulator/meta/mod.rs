@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod errors;
 pub mod locales;
 pub mod messenger;
+pub mod state;
 pub mod upload;
 pub mod whatsapp;
 
@@ -78,6 +79,8 @@ pub struct EmulatorOptions {
     pub files: Option<PathBuf>,
     /// the Messenger Profile API rate limit
     pub profile_rate_limit: RateLimit,
+    /// a JSON file the profiles and pictures are kept in across restarts
+    pub state: Option<PathBuf>,
 }
 
 /// What the emulator reports while it runs.
@@ -108,6 +111,9 @@ pub enum EmulatorError {
         /// the cause
         source: std::io::Error,
     },
+    /// the state file cannot be read
+    #[error(transparent)]
+    State(#[from] state::StateError),
     /// the runtime or the server failed
     #[error("the emulator failed: {0}")]
     Io(#[from] std::io::Error),
@@ -200,6 +206,7 @@ struct App {
     app_name: String,
     limit: RateLimit,
     files: Option<PathBuf>,
+    state: Option<PathBuf>,
     base_url: String,
     world: Mutex<World>,
 }
@@ -324,7 +331,14 @@ impl App {
         body: &[u8],
     ) -> Outcome {
         let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
-        let outcome = self.route(&mut world, method, path, query, headers, body);
+        let mut outcome = self.route(&mut world, method, path, query, headers, body);
+        if let Some(file) = &self.state
+            && outcome.result.is_ok()
+            && matches!(*method, Method::POST | Method::DELETE)
+            && state::save(file, &world).is_err()
+        {
+            outcome.result = Err(GraphError::unexpected());
+        }
         world
             .counters
             .record(&outcome.endpoint, outcome.account.as_deref());
@@ -925,6 +939,36 @@ pub fn run(
             Some(canon)
         }
     };
+    let accounts = options.accounts;
+    let mut world = World {
+        pages: accounts
+            .pages
+            .into_iter()
+            .map(|p| PageState {
+                id: p.id,
+                name: p.name,
+                token_hash: p.token_hash,
+                profile: p.profile,
+                instagram: p.instagram,
+                calls: VecDeque::new(),
+            })
+            .collect(),
+        phones: accounts
+            .phone_numbers
+            .into_iter()
+            .map(|p| PhoneState {
+                id: p.id,
+                verified_name: p.verified_name,
+                token_hash: p.token_hash,
+                profile: p.profile,
+            })
+            .collect(),
+        uploads: Uploads::default(),
+        counters: Counters::default(),
+    };
+    if let Some(file) = &options.state {
+        state::load(file, &mut world)?;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -937,38 +981,12 @@ pub fn run(
                 source,
             })?;
         let addr = listener.local_addr()?;
-        let accounts = options.accounts;
-        let world = World {
-            pages: accounts
-                .pages
-                .into_iter()
-                .map(|p| PageState {
-                    id: p.id,
-                    name: p.name,
-                    token_hash: p.token_hash,
-                    profile: p.profile,
-                    instagram: p.instagram,
-                    calls: VecDeque::new(),
-                })
-                .collect(),
-            phones: accounts
-                .phone_numbers
-                .into_iter()
-                .map(|p| PhoneState {
-                    id: p.id,
-                    verified_name: p.verified_name,
-                    token_hash: p.token_hash,
-                    profile: p.profile,
-                })
-                .collect(),
-            uploads: Uploads::default(),
-            counters: Counters::default(),
-        };
         let app = Arc::new(App {
             app_id: accounts.app_id,
             app_name: accounts.app_name,
             limit: options.profile_rate_limit,
             files,
+            state: options.state,
             base_url: format!("http://{addr}"),
             world: Mutex::new(world),
         });

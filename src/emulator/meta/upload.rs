@@ -46,6 +46,15 @@ pub enum ImageType {
 }
 
 impl ImageType {
+    /// The type of a MIME type name, as `file_type` takes it.
+    pub fn from_mime(mime: &str) -> Option<ImageType> {
+        match mime {
+            "image/jpeg" | "image/jpg" => Some(ImageType::Jpeg),
+            "image/png" => Some(ImageType::Png),
+            _ => None,
+        }
+    }
+
     /// The MIME type served back.
     pub fn mime(self) -> &'static str {
         match self {
@@ -80,6 +89,9 @@ struct Session {
     handle: Option<String>,
     serial: u64,
 }
+
+/// Finished uploads, sorted: pictures by id, and the handle → picture id pairs.
+pub type Finished<'a> = (Vec<(&'a str, &'a Picture)>, Vec<(&'a str, &'a str)>);
 
 /// Upload sessions and the files they produced.
 #[derive(Debug, Default)]
@@ -237,6 +249,46 @@ impl Uploads {
         );
         self.handles.insert(handle.clone(), picture);
         Ok(json!({ "h": handle }))
+    }
+
+    /// The finished uploads (pictures and the handles naming them), for the state file.
+    pub fn export(&self) -> Finished<'_> {
+        let mut pictures: Vec<(&str, &Picture)> =
+            self.pictures.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        pictures.sort_by_key(|(k, _)| *k);
+        let mut handles: Vec<(&str, &str)> = self
+            .handles
+            .iter()
+            .map(|(h, p)| (h.as_str(), p.as_str()))
+            .collect();
+        handles.sort();
+        (pictures, handles)
+    }
+
+    /// Restores finished uploads from the state file; refuses more than the emulator
+    /// holds, and handles that name no picture.
+    pub fn import(
+        &mut self,
+        pictures: Vec<(String, Picture)>,
+        handles: Vec<(String, String)>,
+    ) -> Result<(), String> {
+        for (id, p) in pictures {
+            if p.bytes.len() as u64 > MAX_FILE || self.held + p.bytes.len() > MAX_HELD {
+                return Err(format!("picture {id} is over the emulator's limits"));
+            }
+            if !p.kind.matches(&p.bytes) {
+                return Err(format!("picture {id} is not a {} file", p.kind.mime()));
+            }
+            self.held += p.bytes.len();
+            self.pictures.insert(id, p);
+        }
+        for (h, id) in handles {
+            if !self.pictures.contains_key(&id) {
+                return Err(format!("handle {h} names no picture"));
+            }
+            self.handles.insert(h, id);
+        }
+        Ok(())
     }
 
     /// The picture id a handle names.
