@@ -190,8 +190,8 @@ impl Accounts {
                 ))
             }
         };
-        // token hash -> the accounts that accept it, to refuse a Page token shared with
-        // another account: a Page token's `/me` is that one Page.
+        // token hash -> the accounts that accept it, to refuse two Pages sharing a token:
+        // a Page token's `/me` is that one Page.
         let mut owners: HashMap<String, Vec<(bool, String)>> = HashMap::new();
         let token = |var: &str, account: &str| -> Result<String, AccountsError> {
             if var.is_empty() {
@@ -284,11 +284,16 @@ impl Accounts {
             });
         }
         for holders in owners.values() {
-            if holders.len() > 1 && holders.iter().any(|(is_page, _)| *is_page) {
-                let names: Vec<&str> = holders.iter().map(|(_, n)| n.as_str()).collect();
+            let pages: Vec<&str> = holders
+                .iter()
+                .filter(|(is_page, _)| *is_page)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            if pages.len() > 1 {
                 return Err(invalid(
-                    names.join(", "),
-                    "share one token; a Page's token must be its own (WhatsApp numbers may share one)".into(),
+                    pages.join(", "),
+                    "share one token; a Page token's /me is one Page, so each Page needs its own"
+                        .into(),
                 ));
             }
         }
@@ -356,8 +361,14 @@ profile = '{"about":"Hello","vertical":"TRAVEL"}'
         let unset = ok.replace("token_env = \"B\"", "token_env = \"NOPE\"");
         let e = Accounts::parse(&unset, "f", &env).unwrap_err().to_string();
         assert!(e.contains("`NOPE`"), "{e}");
+        // A Page and a WhatsApp number may share a token; two Pages may not.
         let shared = ok.replace("token_env = \"B\"", "token_env = \"A\"");
-        assert!(Accounts::parse(&shared, "f", &env).is_err());
+        assert!(Accounts::parse(&shared, "f", &env).is_ok());
+        let two_pages = ok.replace(
+            "[[whatsapp]]",
+            "[[pages]]\nid = \"5\"\nname = \"Q\"\ntoken_env = \"A\"\n[[whatsapp]]",
+        );
+        assert!(Accounts::parse(&two_pages, "f", &env).is_err());
         let bad = ok.replace(r#""text":"Hi""#, r#""text":"Hi","x":1"#);
         assert!(Accounts::parse(&bad, "f", &env).is_err());
         let dup = ok.replace("id = \"3\"", "id = \"1\"");
