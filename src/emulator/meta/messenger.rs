@@ -193,8 +193,12 @@ pub fn write(
         ));
     }
     let after = |name: &str| changes.get(name).or_else(|| profile.get(name));
-    if let Some(menu) = changes.get("persistent_menu") {
-        if platform == Platform::Messenger && after("get_started").is_none() {
+    // Both checks are Messenger's: the Instagram menu page lists no Get Started
+    // requirement, and Instagram profiles have no whitelisted domains.
+    if let Some(menu) = changes.get("persistent_menu")
+        && platform == Platform::Messenger
+    {
+        if after("get_started").is_none() {
             return Err(GraphError::get_started_required());
         }
         let domains: Vec<&str> = after("whitelisted_domains")
