@@ -283,6 +283,21 @@ fn presented_token(
     }
 }
 
+/// One routed Graph request.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    method: &'a Method,
+    node: &'a str,
+    edge: Option<&'a str>,
+    /// what the counters call it
+    endpoint: &'a str,
+    query: &'a [(String, String)],
+    headers: &'a HeaderMap,
+    /// whether the token came in the `Authorization` header
+    in_header: bool,
+    body: &'a [u8],
+}
+
 enum Target {
     Page(usize),
     Instagram(usize),
@@ -397,9 +412,17 @@ impl App {
             Ok(t) => t,
             Err(e) => return Outcome::new(&endpoint, None, Err(e)),
         };
-        self.handle(
-            world, target, method, &node, edge, &endpoint, query, in_header, body,
-        )
+        let call = Call {
+            method,
+            node: &node,
+            edge,
+            endpoint: &endpoint,
+            query,
+            headers,
+            in_header,
+            body,
+        };
+        self.handle(world, target, &call)
     }
 
     /// Which object a node names for this token. A token that may not see the object
@@ -468,19 +491,17 @@ impl App {
         Err(denied())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn handle(
-        &self,
-        world: &mut World,
-        target: Target,
-        method: &Method,
-        node: &str,
-        edge: Option<&str>,
-        endpoint: &str,
-        query: &[(String, String)],
-        in_header: bool,
-        body: &[u8],
-    ) -> Outcome {
+    fn handle(&self, world: &mut World, target: Target, call: &Call) -> Outcome {
+        let Call {
+            method,
+            node,
+            edge,
+            endpoint,
+            query,
+            in_header,
+            body,
+            ..
+        } = *call;
         let unsupported = || Err(GraphError::unsupported(method.as_str(), node));
         match target {
             Target::Page(i) => {
@@ -492,9 +513,7 @@ impl App {
                         Ok(json!({ "name": world.pages[i].name, "id": page_id })),
                     ),
                     None => Outcome::new(endpoint, Some(&page_id), unsupported()),
-                    Some("messenger_profile") => {
-                        self.messenger_profile(world, i, method, node, endpoint, query, body)
-                    }
+                    Some("messenger_profile") => self.messenger_profile(world, i, call),
                     Some(other) => Outcome::new(
                         endpoint,
                         Some(&page_id),
@@ -555,8 +574,11 @@ impl App {
                         .ok_or_else(|| GraphError::unsupported("GET", &id)),
                     (None, &Method::POST) if !in_header => Err(GraphError::token_required()),
                     (None, &Method::POST) => {
-                        let offset = query_header(query, "file_offset");
-                        world.uploads.transfer(&id, offset.as_deref(), body)
+                        let offset = call
+                            .headers
+                            .get("file_offset")
+                            .and_then(|v| v.to_str().ok());
+                        world.uploads.transfer(&id, offset, body)
                     }
                     (None, _) => unsupported(),
                 };
@@ -565,17 +587,15 @@ impl App {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn messenger_profile(
-        &self,
-        world: &mut World,
-        i: usize,
-        method: &Method,
-        node: &str,
-        endpoint: &str,
-        query: &[(String, String)],
-        body: &[u8],
-    ) -> Outcome {
+    fn messenger_profile(&self, world: &mut World, i: usize, call: &Call) -> Outcome {
+        let Call {
+            method,
+            node,
+            endpoint,
+            query,
+            body,
+            ..
+        } = *call;
         let page_id = world.pages[i].id.clone();
         let parsed = if method == Method::GET {
             Ok(Map::new())
@@ -711,15 +731,6 @@ impl App {
     }
 }
 
-/// The upload's `file_offset` comes as a header; the caller passes it through `query`
-/// under this name (see [`graph`]).
-fn query_header(query: &[(String, String)], key: &str) -> Option<String> {
-    query
-        .iter()
-        .find(|(k, _)| k == &format!("header:{key}"))
-        .map(|(_, v)| v.clone())
-}
-
 /// Every Graph path.
 async fn graph(State(app): State<Shared>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
@@ -729,7 +740,7 @@ async fn graph(State(app): State<Shared>, req: Request) -> Response {
     } else {
         MAX_JSON_BODY
     };
-    let mut query: Vec<(String, String)> = parts
+    let query: Vec<(String, String)> = parts
         .uri
         .query()
         .map(|q| {
@@ -738,16 +749,6 @@ async fn graph(State(app): State<Shared>, req: Request) -> Response {
                 .collect()
         })
         .unwrap_or_default();
-    // `header:` is not a valid query key prefix a client would send; drop any such key
-    // so the file_offset header cannot be spoofed through the query.
-    query.retain(|(k, _)| !k.starts_with("header:"));
-    if let Some(v) = parts
-        .headers
-        .get("file_offset")
-        .and_then(|v| v.to_str().ok())
-    {
-        query.push(("header:file_offset".into(), v.to_string()));
-    }
     let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
