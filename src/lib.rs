@@ -3,6 +3,7 @@ pub mod apply;
 pub mod backend;
 pub mod config;
 pub mod diagnostics;
+pub mod emulator;
 pub mod explain;
 pub mod export;
 pub mod import;

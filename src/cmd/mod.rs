@@ -2,6 +2,7 @@
 
 mod apply;
 mod drift;
+mod emulate;
 mod explain;
 mod export;
 mod import;
@@ -40,6 +41,7 @@ enum Command {
     Snippet(snippet::Args),
     Explain(explain::Args),
     Serve(serve::Args),
+    Emulate(emulate::Args),
 }
 
 /// How a command ended, when it did not fail.
@@ -79,6 +81,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Snippet(args) => snippet::cmd_snippet(args, color),
         Command::Explain(args) => explain::cmd_explain(args, color),
         Command::Serve(args) => serve::cmd_serve(args),
+        Command::Emulate(args) => emulate::cmd_emulate(args),
     }
 }
 
@@ -123,6 +126,9 @@ pub enum Error {
     /// the server could not start or failed
     #[error("serve: {0}")]
     Serve(String),
+    /// the emulator could not start or failed
+    #[error("emulate meta: {0}")]
+    Emulate(String),
     /// no terminal to confirm on, and no --auto-approve
     #[error(
         "apply needs confirmation: pass --auto-approve, run it on a terminal, or apply a saved plan"
