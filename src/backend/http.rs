@@ -787,9 +787,8 @@ mod tests {
         }
         // An HTTP date: in the past is now, in the future is capped.
         assert_eq!(with("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
-        let later = httpdate::fmt_http_date(
-            std::time::SystemTime::now() + Duration::from_secs(3600),
-        );
+        let later =
+            httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
         assert_eq!(with(&later), Some(cap));
         let soon = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(5));
         assert!(with(&soon).is_some_and(|d| d <= Duration::from_secs(5)));

@@ -110,7 +110,9 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         None => (s, "ms"),
     };
     if num.is_empty() || num.len() > 20 || num.matches('.').count() > 1 {
-        return Err(format!("`{s}` is not a duration such as 20ms, 1.5s, 2m or 24h"));
+        return Err(format!(
+            "`{s}` is not a duration such as 20ms, 1.5s, 2m or 24h"
+        ));
     }
     let n: f64 = num
         .parse()
@@ -239,7 +241,16 @@ mod tests {
         assert_eq!(parse_duration("7"), Ok(Duration::from_millis(7)));
         assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
         for bad in [
-            "3d", "-5ms", "NaN", "nanms", "infs", "1e30s", "1..2s", "", "s", "1e3",
+            "3d",
+            "-5ms",
+            "NaN",
+            "nanms",
+            "infs",
+            "1e30s",
+            "1..2s",
+            "",
+            "s",
+            "1e3",
             "99999999999999999999999s",
         ] {
             assert!(parse_duration(bad).is_err(), "{bad}");

@@ -316,7 +316,14 @@ mod tests {
 
     #[test]
     fn extreme_rates_never_panic() {
-        for rate in [1e-20, f64::MIN_POSITIVE, 1e300, f64::NAN, f64::INFINITY, -1.0] {
+        for rate in [
+            1e-20,
+            f64::MIN_POSITIVE,
+            1e300,
+            f64::NAN,
+            f64::INFINITY,
+            -1.0,
+        ] {
             let r = RateLimiter::new(rate, 1.0);
             let _ = r.admit("a");
             if let Err(wait) = r.admit("a") {

@@ -74,12 +74,9 @@ impl Activity {
         let now = self.now();
         self.last_io.store(now, Ordering::Relaxed);
         if self.in_flight.load(Ordering::Acquire) == 0 {
-            let _ = self.header_started.compare_exchange(
-                0,
-                now,
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            );
+            let _ =
+                self.header_started
+                    .compare_exchange(0, now, Ordering::AcqRel, Ordering::Relaxed);
         }
     }
 

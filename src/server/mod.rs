@@ -377,16 +377,18 @@ async fn read_body(
         }
         Ok(Bytes::from(out))
     };
-    tokio::time::timeout(timeout, read).await.unwrap_or_else(|_| {
-        Err(ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
-            format!(
-                "the request body was not received within {} s",
-                timeout.as_secs_f64()
-            ),
-        ))
-    })
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!(
+                    "the request body was not received within {} s",
+                    timeout.as_secs_f64()
+                ),
+            ))
+        })
 }
 
 /// What admission decided for a request that may go on.
@@ -424,9 +426,9 @@ fn authenticate(
         .and_then(|v| v.to_str().ok());
     match app.tokens.check(authorization, workspace.unwrap_or("")) {
         auth::Verdict::Allowed(hash) => Ok(hash),
-        auth::Verdict::Forbidden if workspace.is_none() => {
-            Ok(crate::model::sha256_hex(authorization.unwrap_or("").as_bytes()))
-        }
+        auth::Verdict::Forbidden if workspace.is_none() => Ok(crate::model::sha256_hex(
+            authorization.unwrap_or("").as_bytes(),
+        )),
         auth::Verdict::Unauthenticated => {
             if let Some(ip) = ip {
                 app.failures.failed(ip);
@@ -460,8 +462,7 @@ async fn admit(
         tokio::time::sleep(app.latency).await;
     }
     let token = authenticate(app, headers, peer, Some(workspace))?;
-    {
-    }
+    {}
     let Some(catalog) = app.catalogs.get(workspace).cloned() else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -946,15 +947,14 @@ pub mod limits {
     /// the largest `--auth-failures`
     pub const AUTH_FAILURES: u32 = 1_000_000;
     /// the range of `--idempotency-ttl`
-    pub const TTL: (Duration, Duration) = (
-        Duration::from_secs(1),
-        Duration::from_secs(30 * 24 * 3600),
-    );
+    pub const TTL: (Duration, Duration) =
+        (Duration::from_secs(1), Duration::from_secs(30 * 24 * 3600));
 }
 
 fn check_options(o: &ServeOptions) -> Result<(), ServeError> {
     use limits::*;
-    let bad = |what: &str, range: String| Err(ServeError::Option(format!("{what} must be {range}")));
+    let bad =
+        |what: &str, range: String| Err(ServeError::Option(format!("{what} must be {range}")));
     let secs = |d: Duration| format!("{} s", d.as_secs_f64());
     if o.latency > MAX_LATENCY {
         return bad("--latency", format!("at most {}", secs(MAX_LATENCY)));
@@ -982,7 +982,10 @@ fn check_options(o: &ServeOptions) -> Result<(), ServeError> {
         return bad("--burst", format!("between {} and {}", BURST.0, BURST.1));
     }
     if !(BODY.0..=BODY.1).contains(&o.max_body) {
-        return bad("--max-body", format!("between {} and {} bytes", BODY.0, BODY.1));
+        return bad(
+            "--max-body",
+            format!("between {} and {} bytes", BODY.0, BODY.1),
+        );
     }
     if !(CONNECTIONS.0..=CONNECTIONS.1).contains(&o.max_connections) {
         return bad(
@@ -1001,7 +1004,10 @@ fn check_options(o: &ServeOptions) -> Result<(), ServeError> {
     }
     for (status, share) in &o.fail_rates {
         if !(*status == 429 || *status == 503) || !(0.0..=1.0).contains(share) {
-            return bad("--fail-rate", "429 or 503 with a share between 0 and 1".into());
+            return bad(
+                "--fail-rate",
+                "429 or 503 with a share between 0 and 1".into(),
+            );
         }
     }
     Ok(())
@@ -1087,7 +1093,11 @@ pub fn run(options: ServeOptions, on_event: &(dyn Fn(Event) + Sync)) -> Result<(
                 source,
             })?;
         on_event(Event::Listening(listener.local_addr()?));
-        let purge = purge_loop(app.clone(), purge_interval(options.idempotency_ttl), on_event);
+        let purge = purge_loop(
+            app.clone(),
+            purge_interval(options.idempotency_ttl),
+            on_event,
+        );
         let serve = conn::serve(
             listener,
             router(app.clone(), options.metrics),

@@ -571,13 +571,14 @@ mod tests {
             store.write("w", &catalog(), create(Some("k1"))),
             Err(WriteError::Rule(BackendError::AlreadyExists(_)))
         ));
-        store.write("w", &catalog(), {
-            let mut d = create(Some("k2"));
-            d.write.op = WriteOp::Update;
-            d.write.expected_version = None;
-            d
-        })
-        .unwrap();
+        store
+            .write("w", &catalog(), {
+                let mut d = create(Some("k2"));
+                d.write.op = WriteOp::Update;
+                d.write.expected_version = None;
+                d
+            })
+            .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(2100));
         assert_eq!(store.purge_idempotency().unwrap(), 2);
     }
