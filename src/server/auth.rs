@@ -109,8 +109,9 @@ impl Tokens {
         self.by_hash.is_empty()
     }
 
-    /// Judges an `Authorization` header value for `workspace`.
-    pub fn check(&self, authorization: Option<&str>, workspace: &str) -> Verdict {
+    /// Judges an `Authorization` header value for `workspace`, or for any workspace
+    /// when `workspace` is `None` (a known token of any scope is allowed).
+    pub fn check(&self, authorization: Option<&str>, workspace: Option<&str>) -> Verdict {
         let Some(token) = authorization
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
@@ -121,7 +122,7 @@ impl Tokens {
         let hash = sha256_hex(token.as_bytes());
         match self.by_hash.get(&hash) {
             None => Verdict::Unauthenticated,
-            Some(scope) if scope.allows(workspace) => Verdict::Allowed(hash),
+            Some(scope) if workspace.is_none_or(|w| scope.allows(w)) => Verdict::Allowed(hash),
             Some(_) => Verdict::Forbidden,
         }
     }
@@ -280,22 +281,30 @@ mod tests {
         .unwrap();
         assert_eq!(t.len(), 3);
         assert!(!format!("{t:?}").contains("t1"));
-        assert_eq!(t.check(None, "alpha"), Verdict::Unauthenticated);
+        assert_eq!(t.check(None, Some("alpha")), Verdict::Unauthenticated);
         assert_eq!(
-            t.check(Some("Bearer nope"), "alpha"),
+            t.check(Some("Bearer nope"), Some("alpha")),
             Verdict::Unauthenticated
         );
         assert!(matches!(
-            t.check(Some("Bearer t1"), "beta"),
+            t.check(Some("Bearer t1"), Some("beta")),
             Verdict::Allowed(_)
         ));
-        assert_eq!(t.check(Some("Bearer t1"), "gamma"), Verdict::Forbidden);
+        assert_eq!(
+            t.check(Some("Bearer t1"), Some("gamma")),
+            Verdict::Forbidden
+        );
         assert!(matches!(
-            t.check(Some("Bearer t2"), "gamma"),
+            t.check(Some("Bearer t1"), None),
+            Verdict::Allowed(_)
+        ));
+        assert_eq!(t.check(Some("Bearer nope"), None), Verdict::Unauthenticated);
+        assert!(matches!(
+            t.check(Some("Bearer t2"), Some("gamma")),
             Verdict::Allowed(_)
         ));
         assert!(matches!(
-            t.check(Some("Bearer t3"), "gamma"),
+            t.check(Some("Bearer t3"), Some("gamma")),
             Verdict::Allowed(_)
         ));
         let err = Tokens::parse("alpha secret", "env").unwrap_err();

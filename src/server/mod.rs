@@ -406,7 +406,8 @@ fn limited(code: &str, message: &str, wait: Duration) -> ApiError {
 }
 
 /// The failed-authentication limit, then the token: the token's hash when it is a
-/// known one for `workspace` (`None`: any workspace).
+/// known one for `workspace` (`None`: for any workspace). A 401 counts as a failure of
+/// the client's address.
 fn authenticate(
     app: &App,
     headers: &HeaderMap,
@@ -424,11 +425,8 @@ fn authenticate(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    match app.tokens.check(authorization, workspace.unwrap_or("")) {
+    match app.tokens.check(authorization, workspace) {
         auth::Verdict::Allowed(hash) => Ok(hash),
-        auth::Verdict::Forbidden if workspace.is_none() => Ok(crate::model::sha256_hex(
-            authorization.unwrap_or("").as_bytes(),
-        )),
         auth::Verdict::Unauthenticated => {
             if let Some(ip) = ip {
                 app.failures.failed(ip);
