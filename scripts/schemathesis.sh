@@ -108,10 +108,13 @@ cat >"$work/schemathesis.toml" <<EOF
 workspace = "cycle"
 EOF
 
+root=$(pwd)
+case "$venv" in /*) ;; *) venv="$root/$venv" ;; esac
 start=$(date +%s.%N)
 set +e
-timeout $((max_time + 60)) "$venv/bin/st" --config-file "$work/schemathesis.toml" --no-color run \
-    schemas/openapi.json --url "$addr" \
+# Run from the temporary directory: schemathesis keeps a cache in its working directory.
+(cd "$work" && timeout $((max_time + 60)) "$venv/bin/st" --config-file "$work/schemathesis.toml" --no-color run \
+    "$root/schemas/openapi.json" --url "$addr" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases "$phases" \
@@ -119,7 +122,7 @@ timeout $((max_time + 60)) "$venv/bin/st" --config-file "$work/schemathesis.toml
     --workers 2 --request-timeout 10 --generation-database none \
     --output-sanitize true \
     --report ndjson --report-ndjson-path "$work/events.ndjson" \
-    >"$work/st.log" 2>&1
+    >"$work/st.log" 2>&1)
 st_code=$?
 set -e
 end=$(date +%s.%N)
