@@ -1034,3 +1034,28 @@ fn numbers_on_the_command_line_are_checked() {
         assert!(!out.contains("listening"), "{args:?}: {out}");
     }
 }
+
+#[test]
+fn rate_limits_and_injected_failures_are_documented_json() {
+    let doc = openapi();
+    let path = "/v1/workspaces/cycle/resources";
+    let server = Server::start(&["--rate-limit", "0.01", "--burst", "1"]);
+    let auth = [("Authorization", bearer(TOKEN))];
+    let auth: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(request(&server.addr, "GET", path, &auth, None).status, 200);
+    let a = request(&server.addr, "GET", path, &auth, None);
+    assert_error(&doc, "GET", path, &a, 429, "rate_limited");
+    let wait: u64 = a.header("retry-after").unwrap().parse().unwrap();
+    // One request per 100 s: the wait is about that, never more than an hour.
+    assert!((1..=3600).contains(&wait), "{wait}");
+    let failing = Server::start(&["--fail-rate", "503=100%"]);
+    for (method, path) in [
+        ("GET", "/v1/workspaces/cycle/catalog"),
+        ("GET", path),
+        ("GET", "/v1/workspaces/cycle/resources/messaging"),
+    ] {
+        let a = request(&failing.addr, method, path, &auth, None);
+        assert_error(&doc, method, path, &a, 503, "injected");
+        assert!(a.header("retry-after").is_some());
+    }
+}
