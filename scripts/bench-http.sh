@@ -29,7 +29,7 @@ def serve(latency, listen="127.0.0.1:0"):
     out = open(os.path.join(work, "serve.out"), "w+")
     p = subprocess.Popen([bin, "serve", "--listen", listen, "--data", os.path.join(work, "db.sqlite"),
                           "--workspace", f"bench={ws}/catalog.toml", "--latency", latency,
-                          "--rate-limit", "0", "--synchronous", sync],
+                          "--rate-limit", "0", "--synchronous", sync, "--metrics"],
                          stdout=out, stderr=subprocess.DEVNULL, env=env)
     open(os.path.join(work, "pid"), "w").write(str(p.pid))
     for _ in range(200):
@@ -44,7 +44,8 @@ def stop(p):
     p.terminate(); p.wait(timeout=30)
 
 def total(url):
-    text = urllib.request.urlopen(url + "/metrics", timeout=10).read().decode()
+    req = urllib.request.Request(url + "/metrics", headers={"Authorization": f"Bearer {token}"})
+    text = urllib.request.urlopen(req, timeout=10).read().decode()
     return int(re.search(r"^socialform_requests_total (\d+)", text, re.M).group(1))
 
 def run(*args, check=True):

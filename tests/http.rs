@@ -44,6 +44,7 @@ impl Server {
             format!("other={}", dir.join("catalog.toml").display()),
             "--workspace".into(),
             format!("bulk={}", dir.join("catalog.toml").display()),
+            "--metrics".into(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         Server::spawn(listen, args)
@@ -149,7 +150,7 @@ fn metric(addr: &str, name: &str) -> u64 {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,
-        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = String::new();

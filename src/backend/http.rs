@@ -13,6 +13,15 @@
 //!   key; a write refused before processing (429, connection refused) always may be.
 //! - The token is held in a [`Secret`] that never prints, and sent in a header marked
 //!   sensitive.
+//!
+//! The server is not trusted either: every answer is read through a bounded reader
+//! ([`MAX_RESPONSE_BYTES`], [`MAX_ERROR_BYTES`]); a snapshot is at most [`MAX_PAGES`]
+//! pages and [`MAX_SNAPSHOT_BYTES`] bytes, a page cursor that comes back, a page larger
+//! than asked and a resource sent twice are errors; `Retry-After` (seconds or an HTTP
+//! date, anything else ignored) waits at most `max_backoff` (10 s by default); and every
+//! text from the server that may reach a terminal (error codes and messages, refusal
+//! subjects, parse errors quoting its values) has its control characters escaped
+//! ([`printable`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +41,42 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// The header the server sets on an answer replayed from an idempotency key.
 pub const IDEMPOTENT_REPLAYED: &str = "Idempotent-Replayed";
+
+/// The largest successful answer read (a page of [`PAGE_SIZE`] resources of a large
+/// workspace is about 1 MB).
+pub const MAX_RESPONSE_BYTES: usize = 16 << 20;
+
+/// The largest error answer read.
+pub const MAX_ERROR_BYTES: usize = 64 << 10;
+
+/// The most pages one snapshot read follows.
+pub const MAX_PAGES: usize = 10_000;
+
+/// The most bytes of pages one snapshot read takes in (the 10,364 resources of the
+/// benchmark workspace are 8 MB).
+pub const MAX_SNAPSHOT_BYTES: usize = 128 << 20;
+
+/// The longest text from the server put in an error message, in characters.
+const MAX_MESSAGE_CHARS: usize = 500;
+
+/// Text from the server made safe for a terminal: control characters (C0, DEL, C1) and
+/// the Unicode bidirectional controls escaped as `\u{..}`, and cut at 500 characters.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_MESSAGE_CHARS));
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_MESSAGE_CHARS {
+            out.push('…');
+            break;
+        }
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// A bearer token: never shown by `Debug` or `Display`.
 #[derive(Clone)]
@@ -174,6 +219,12 @@ pub struct HttpOptions {
     pub max_backoff: Duration,
     /// told about each retry
     pub on_retry: Option<Notify>,
+    /// the largest successful answer read, in bytes
+    pub max_response_bytes: usize,
+    /// the most pages one snapshot read follows
+    pub max_pages: usize,
+    /// the most bytes of pages one snapshot read takes in
+    pub max_snapshot_bytes: usize,
 }
 
 impl Default for HttpOptions {
@@ -188,6 +239,9 @@ impl Default for HttpOptions {
             base_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(10),
             on_retry: None,
+            max_response_bytes: MAX_RESPONSE_BYTES,
+            max_pages: MAX_PAGES,
+            max_snapshot_bytes: MAX_SNAPSHOT_BYTES,
         }
     }
 }
@@ -219,9 +273,63 @@ struct Request<'a> {
     body: Option<Vec<u8>>,
 }
 
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<f64>().ok().map(Duration::from_secs_f64)
+/// The wait a `Retry-After` header asks for, at most `cap`: delay seconds (digits, a
+/// fraction tolerated) or an HTTP date. Anything else (negative, `NaN`, `1e30`,
+/// garbage) is ignored, and the client's own backoff applies.
+fn retry_after(headers: &HeaderMap, cap: Duration) -> Option<Duration> {
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    let numeric = !v.is_empty()
+        && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && v.bytes().filter(|b| *b == b'.').count() <= 1
+        && v != ".";
+    if numeric {
+        let secs: f64 = v.parse().ok()?;
+        return Some(if secs.is_finite() && secs < cap.as_secs_f64() {
+            Duration::try_from_secs_f64(secs).unwrap_or(cap)
+        } else {
+            cap
+        });
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+            .min(cap),
+    )
+}
+
+/// Why an answer's body was not read whole.
+enum ReadFailure {
+    /// larger than the cap
+    TooLarge(usize),
+    /// the connection failed on the way
+    Transport(reqwest::Error),
+}
+
+/// Reads a body of at most `cap` bytes: refused on its `Content-Length` before anything
+/// is read, and cut as soon as more arrives (a server that lies about its length, or
+/// streams without one, is still bounded).
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, ReadFailure> {
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(ReadFailure::TooLarge(cap));
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(ReadFailure::Transport)? {
+        if out.len() + chunk.len() > cap {
+            return Err(ReadFailure::TooLarge(cap));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// An error about the server's behaviour, in the words the user reads.
+fn misbehaved(what: String) -> BackendError {
+    BackendError::Transport(format!("the server misbehaved: {what}"))
 }
 
 /// A random idempotency key (128 bits, hex).
@@ -248,6 +356,9 @@ impl HttpBackend {
             .timeout(options.timeout)
             .connect_timeout(Duration::from_secs(5))
             .pool_max_idle_per_host(64)
+            // A redirect is not part of the API: it is an error, never followed to
+            // another address.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("socialform/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| BackendError::Transport(format!("cannot build the client: {e}")))?;
@@ -319,21 +430,37 @@ impl HttpBackend {
                         let transient = status == StatusCode::TOO_MANY_REQUESTS
                             || (status.is_server_error() && replayable);
                         if !transient || last {
-                            match resp.bytes().await {
+                            let cap = if status.is_success() {
+                                self.options.max_response_bytes
+                            } else {
+                                MAX_ERROR_BYTES
+                            };
+                            match read_capped(resp, cap).await {
                                 Ok(body) => {
                                     return Ok(Answer {
                                         status,
                                         headers,
-                                        body: body.to_vec(),
+                                        body,
                                     });
                                 }
-                                Err(e) if replayable && !last => {
-                                    (format!("reading the answer failed ({e})"), None)
+                                Err(ReadFailure::TooLarge(cap)) => {
+                                    return Err(misbehaved(format!(
+                                        "its answer to {} {} ({status}) is larger than {cap} bytes, the most socialform reads",
+                                        req.method, req.path
+                                    )));
                                 }
-                                Err(e) => return Err(transport(&req.method, &req.path, &e)),
+                                Err(ReadFailure::Transport(e)) if replayable && !last => {
+                                    (format!("reading the answer failed ({})", short(&e)), None)
+                                }
+                                Err(ReadFailure::Transport(e)) => {
+                                    return Err(transport(&req.method, &req.path, &e));
+                                }
                             }
                         } else {
-                            (format!("answered {status}"), retry_after(&headers))
+                            (
+                                format!("answered {status}"),
+                                retry_after(&headers, self.options.max_backoff),
+                            )
                         }
                     }
                     Err(e) => {
@@ -368,23 +495,29 @@ impl HttpBackend {
         answer: &Answer,
         what: &str,
     ) -> Result<T, BackendError> {
+        // serde's messages may quote the server's values: escaped.
         serde_json::from_slice(&answer.body).map_err(|e| {
-            BackendError::Transport(format!(
-                "the answer to {what} is not what the API says: {e}"
+            misbehaved(format!(
+                "its answer to {what} is not what the API says: {}",
+                printable(&e.to_string())
             ))
         })
     }
 
     /// The error an unsuccessful answer stands for.
     fn error(&self, answer: &Answer, address: Option<&str>) -> BackendError {
-        let body: ErrorBody = serde_json::from_slice(&answer.body).unwrap_or_else(|_| ErrorBody {
-            code: "unexpected".into(),
-            message: String::from_utf8_lossy(&answer.body)
-                .chars()
-                .take(200)
-                .collect(),
-            ..ErrorBody::default()
-        });
+        let mut body: ErrorBody =
+            serde_json::from_slice(&answer.body).unwrap_or_else(|_| ErrorBody {
+                code: "unexpected".into(),
+                message: String::from_utf8_lossy(&answer.body)
+                    .chars()
+                    .take(200)
+                    .collect(),
+                ..ErrorBody::default()
+            });
+        body.code = printable(&body.code);
+        body.message = printable(&body.message);
+        body.subject = body.subject.as_deref().map(printable);
         let status = answer.status.as_u16();
         if let Some(address) = address {
             let address = address.to_string();
@@ -434,6 +567,17 @@ fn transport(method: &Method, path: &str, e: &reqwest::Error) -> BackendError {
     BackendError::Transport(format!("{method} {path}: {} ({e})", short(e)))
 }
 
+/// A read of `path`.
+fn get(path: String) -> Request<'static> {
+    Request {
+        method: Method::GET,
+        path,
+        if_match: None,
+        idempotency_key: None,
+        body: None,
+    }
+}
+
 fn version_of(answer: &Answer) -> Option<u64> {
     answer
         .headers
@@ -446,16 +590,83 @@ fn version_of(answer: &Answer) -> Option<u64> {
         .ok()
 }
 
+impl HttpBackend {
+    /// One pass over the pages: the resources, or `None` when the revision moved. Bounded
+    /// in pages and bytes; a cursor seen before, a page larger than asked and a resource
+    /// sent twice are the server's errors.
+    fn read_pages(&self, ws: &str) -> Result<Option<Vec<LiveResource>>, BackendError> {
+        let mut resources = Vec::new();
+        let mut keys = std::collections::HashSet::new();
+        let mut cursors = std::collections::HashSet::new();
+        let mut revision = None;
+        let mut after: Option<String> = None;
+        let mut bytes = 0usize;
+        let mut pages = 0;
+        loop {
+            pages += 1;
+            if pages > self.options.max_pages {
+                return Err(misbehaved(format!(
+                    "the snapshot did not end within {} pages, the most socialform reads",
+                    self.options.max_pages
+                )));
+            }
+            let mut path = format!("{ws}/resources?limit={}", self.options.page_size);
+            if let Some(a) = &after {
+                path.push_str("&after=");
+                path.push_str(&encode_segment(a));
+            }
+            let answer = self.call(&get(path))?;
+            if !answer.status.is_success() {
+                return Err(self.error(&answer, None));
+            }
+            bytes = bytes.saturating_add(answer.body.len());
+            if bytes > self.options.max_snapshot_bytes {
+                return Err(misbehaved(format!(
+                    "the snapshot is larger than {} bytes, the most socialform reads (after {} pages)",
+                    self.options.max_snapshot_bytes, pages
+                )));
+            }
+            let page: Page = self.json(&answer, "the resources read")?;
+            if page.resources.len() > self.options.page_size {
+                return Err(misbehaved(format!(
+                    "it sent a page of {} resources when at most {} were asked for",
+                    page.resources.len(),
+                    self.options.page_size
+                )));
+            }
+            if revision.is_some_and(|r| r != page.revision) {
+                return Ok(None);
+            }
+            revision = Some(page.revision);
+            for r in &page.resources {
+                let key = r.resource.key();
+                if !keys.insert(key.clone()) {
+                    return Err(misbehaved(format!(
+                        "it sent resource `{}` twice in one snapshot",
+                        printable(&key)
+                    )));
+                }
+            }
+            resources.extend(page.resources);
+            match page.next {
+                Some(n) => {
+                    if !cursors.insert(n.clone()) {
+                        return Err(misbehaved(format!(
+                            "it sent the page cursor `{}` twice: the pages loop",
+                            printable(&n)
+                        )));
+                    }
+                    after = Some(n);
+                }
+                None => return Ok(Some(resources)),
+            }
+        }
+    }
+}
+
 impl Backend for HttpBackend {
     fn read(&mut self) -> Result<LiveState, BackendError> {
         let ws = self.workspace_path();
-        let get = |path: String| Request {
-            method: Method::GET,
-            path,
-            if_match: None,
-            idempotency_key: None,
-            body: None,
-        };
         let answer = self.call(&get(format!("{ws}/catalog")))?;
         if !answer.status.is_success() {
             return Err(self.error(&answer, None));
@@ -463,37 +674,15 @@ impl Backend for HttpBackend {
         let catalog: CatalogAnswer = self.json(&answer, "the catalog read")?;
         // A snapshot read in pages is consistent when the revision did not move.
         for _ in 0..3 {
-            let mut resources = Vec::new();
-            let mut revision = None;
-            let mut after: Option<String> = None;
-            let consistent = loop {
-                let mut path = format!("{ws}/resources?limit={}", self.options.page_size);
-                if let Some(a) = &after {
-                    path.push_str("&after=");
-                    path.push_str(&encode_segment(a));
+            match self.read_pages(&ws)? {
+                Some(resources) => {
+                    return Ok(LiveState {
+                        catalog: catalog.catalog,
+                        resources,
+                    });
                 }
-                let answer = self.call(&get(path))?;
-                if !answer.status.is_success() {
-                    return Err(self.error(&answer, None));
-                }
-                let page: Page = self.json(&answer, "the resources read")?;
-                if revision.is_some_and(|r| r != page.revision) {
-                    break false;
-                }
-                revision = Some(page.revision);
-                resources.extend(page.resources);
-                match page.next {
-                    Some(n) => after = Some(n),
-                    None => break true,
-                }
-            };
-            if consistent {
-                return Ok(LiveState {
-                    catalog: catalog.catalog,
-                    resources,
-                });
+                None => self.notify("the workspace changed while it was read; reading it again"),
             }
-            self.notify("the workspace changed while it was read; reading it again");
         }
         Err(BackendError::Transport(
             "the workspace kept changing while it was read; try again".into(),
@@ -575,6 +764,47 @@ mod tests {
             "reply_profiles%5B%22Care%22%5D"
         );
         assert_eq!(encode_segment("account:x:@a_b"), "account%3Ax%3A%40a_b");
+    }
+
+    #[test]
+    fn retry_after_is_bounded_whatever_it_says() {
+        let cap = Duration::from_secs(10);
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                reqwest::header::RETRY_AFTER,
+                HeaderValue::from_str(v).unwrap(),
+            );
+            retry_after(&h, cap)
+        };
+        assert_eq!(with("3"), Some(Duration::from_secs(3)));
+        assert_eq!(with(" 1.5 "), Some(Duration::from_millis(1500)));
+        assert_eq!(with("0"), Some(Duration::ZERO));
+        assert_eq!(with("99999999999999999999999999"), Some(cap));
+        assert_eq!(with(&"9".repeat(400)), Some(cap));
+        for garbage in ["-1", "1e30", "NaN", "inf", "", ".", "1.2.3", "soon", "0x10"] {
+            assert_eq!(with(garbage), None, "{garbage}");
+        }
+        // An HTTP date: in the past is now, in the future is capped.
+        assert_eq!(with("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
+        let later =
+            httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+        assert_eq!(with(&later), Some(cap));
+        let soon = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(5));
+        assert!(with(&soon).is_some_and(|d| d <= Duration::from_secs(5)));
+        assert_eq!(retry_after(&HeaderMap::new(), cap), None);
+    }
+
+    #[test]
+    fn server_text_is_printable() {
+        assert_eq!(printable("plain text"), "plain text");
+        assert_eq!(
+            printable("red \u{1b}[31mbell\u{7}\r\n\u{9b}x"),
+            "red \\u{1b}[31mbell\\u{7}\\u{d}\\u{a}\\u{9b}x"
+        );
+        assert_eq!(printable("a\u{202e}b"), "a\\u{202e}b");
+        let long = printable(&"é".repeat(10_000));
+        assert_eq!(long.chars().count(), MAX_MESSAGE_CHARS + 1);
     }
 
     #[test]

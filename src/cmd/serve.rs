@@ -16,7 +16,14 @@ use super::{Error, Outcome};
 /// SOCIALFORM_SERVE_TOKENS variable and/or --tokens FILE, one `WORKSPACE[,...]=TOKEN` per
 /// line (`*` for every workspace; TOKEN may be given as `sha256:<hex>`); they are kept
 /// hashed and never printed. Prints `listening on http://ADDR` once it accepts
-/// connections; stops gracefully on SIGTERM or Ctrl-C.
+/// connections.
+///
+/// Safe to expose to untrusted clients: the token is checked before a body is read;
+/// a client address that fails authentication more than --auth-failures times a minute
+/// gets 429 with Retry-After; headers, bodies and idle connections have deadlines; every
+/// error is JSON. On SIGTERM or Ctrl-C it stops accepting, lets the requests in flight
+/// finish, and exits at the latest --shutdown-grace (10 s by default) plus 1 s after the
+/// signal, dropping the connections still open.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Address to listen on (port 0 picks a free port; the one chosen is printed).
@@ -31,22 +38,53 @@ pub struct Args {
     /// A file of token lines `WORKSPACE[,WORKSPACE...]=TOKEN`.
     #[arg(long, value_name = "FILE")]
     tokens: Option<PathBuf>,
-    /// Delay added to every API request, such as `20ms` or `1s` (tests, benchmarks).
+    /// Delay added to every API request, such as `20ms` or `1s` (tests, benchmarks; at
+    /// most 60s).
     #[arg(long, value_name = "DURATION", default_value = "0ms", value_parser = parse_duration)]
     latency: Duration,
     /// Answer a share of API requests with STATUS (429 or 503), such as `503=10%` or
     /// `429=0.05` (repeatable). A 503 on a write comes after the write was committed.
     #[arg(long = "fail-rate", value_name = "STATUS=SHARE", value_parser = parse_fail_rate)]
     fail_rates: Vec<(u16, f64)>,
-    /// Requests a second per token before answering 429 (0: no limit).
-    #[arg(long, value_name = "N", default_value_t = 500.0)]
+    /// Requests a second per token before answering 429 (0: no limit; else 0.01 to
+    /// 1000000).
+    #[arg(long, value_name = "N", default_value_t = 500.0, value_parser = parse_number)]
     rate_limit: f64,
-    /// The largest burst of requests per token.
-    #[arg(long, value_name = "N", default_value_t = 1000.0)]
+    /// The largest burst of requests per token (1 to 1000000).
+    #[arg(long, value_name = "N", default_value_t = 1000.0, value_parser = parse_number)]
     burst: f64,
-    /// The largest request body in bytes (413 beyond).
+    /// The largest request body in bytes (413 beyond; 1024 to 67108864).
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     max_body: usize,
+    /// Failed authentications a minute per client address before every request from it
+    /// gets 429 with Retry-After (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    auth_failures: u32,
+    /// Time a client has from the first byte of a request to the end of its headers.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// Time a client has to send a request's whole body (408 beyond).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    body_timeout: Duration,
+    /// A connection on which nothing moves while no request is handled (a kept-alive
+    /// connection, a client not reading its answer) is closed after this.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    idle_timeout: Duration,
+    /// After SIGTERM or Ctrl-C, how long requests in flight have before the connections
+    /// still open are dropped; the process exits within this plus 1 s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    shutdown_grace: Duration,
+    /// Connections served at once (1 to 65536); more wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    max_connections: usize,
+    /// Serve request counters at /metrics (Prometheus text), to any valid token. Off by
+    /// default.
+    #[arg(long)]
+    metrics: bool,
+    /// How long an idempotency key is remembered (1s to 30 days; 24h by default); expired
+    /// keys are purged periodically while the server runs.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    idempotency_ttl: Duration,
     /// `full`: fsync every commit (survives power loss); `normal`: WAL without fsync per
     /// commit (survives kill -9, not an OS crash; faster).
     #[arg(long, value_name = "MODE", default_value = "full", value_parser = ["full", "normal"])]
@@ -63,23 +101,47 @@ fn parse_workspace(s: &str) -> Result<(String, PathBuf), String> {
     Ok((name.to_string(), PathBuf::from(path)))
 }
 
-/// `20ms`, `1.5s`, `2m`, or a bare number of milliseconds.
+/// `20ms`, `1.5s`, `2m`, `24h`, or a bare number of milliseconds: digits and at most one
+/// dot, so never negative, NaN or infinite. Ranges are checked by the server.
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
         Some(i) => s.split_at(i),
         None => (s, "ms"),
     };
+    if num.is_empty() || num.len() > 20 || num.matches('.').count() > 1 {
+        return Err(format!(
+            "`{s}` is not a duration such as 20ms, 1.5s, 2m or 24h"
+        ));
+    }
     let n: f64 = num
         .parse()
-        .map_err(|_| format!("`{s}` is not a duration"))?;
+        .map_err(|_| format!("`{s}` is not a duration such as 20ms, 1.5s, 2m or 24h"))?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
-        _ => return Err(format!("`{s}`: the unit is one of ms, s, m")),
+        "h" => n * 3600.0,
+        _ => return Err(format!("`{s}`: the unit is one of ms, s, m, h")),
     };
+    // At most 100 days: anything longer is refused by every option anyway.
+    if !(secs.is_finite() && (0.0..=8_640_000.0).contains(&secs)) {
+        return Err(format!("`{s}` is too long"));
+    }
     Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
+
+/// A finite, non-negative number (ranges are checked by the server).
+fn parse_number(s: &str) -> Result<f64, String> {
+    let n: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if n.is_finite() && n >= 0.0 {
+        Ok(n)
+    } else {
+        Err(format!("`{s}` is not a finite number of at least 0"))
+    }
 }
 
 fn parse_fail_rate(s: &str) -> Result<(u16, f64), String> {
@@ -96,6 +158,7 @@ fn parse_fail_rate(s: &str) -> Result<(u16, f64), String> {
         None => share.parse::<f64>(),
     }
     .map_err(|_| "SHARE is a fraction (0.1) or a percentage (10%)".to_string())?;
+    // NaN is in no range, so it is refused here too.
     if !(0.0..=1.0).contains(&share) {
         return Err("SHARE is between 0 and 1".into());
     }
@@ -129,6 +192,14 @@ pub fn cmd_serve(args: Args) -> Result<Outcome, Error> {
         rate_limit: args.rate_limit,
         burst: args.burst,
         max_body: args.max_body,
+        auth_failures_per_minute: args.auth_failures,
+        header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+        idle_timeout: args.idle_timeout,
+        shutdown_grace: args.shutdown_grace,
+        max_connections: args.max_connections,
+        metrics: args.metrics,
+        idempotency_ttl: args.idempotency_ttl,
         synchronous: if args.synchronous == "normal" {
             Synchronous::Normal
         } else {
@@ -150,6 +221,9 @@ pub fn cmd_serve(args: Args) -> Result<Outcome, Error> {
             let _ = std::io::stdout().flush();
         }
         Event::Stopping => eprintln!("stopping: finishing the requests in flight"),
+        Event::Dropped(n) => eprintln!("stopping: dropped {n} connection(s) still open"),
+        Event::Purged(n) => eprintln!("forgot {n} expired idempotency key(s)"),
+        Event::PurgeFailed(e) => eprintln!("purging expired idempotency keys failed: {e}"),
     };
     server::run(options, &on_event).map_err(|e| Error::Serve(e.to_string()))?;
     eprintln!("stopped");
@@ -165,7 +239,27 @@ mod tests {
         assert_eq!(parse_duration("20ms"), Ok(Duration::from_millis(20)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_millis(7)));
-        assert!(parse_duration("3h").is_err());
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        for bad in [
+            "3d",
+            "-5ms",
+            "NaN",
+            "nanms",
+            "infs",
+            "1e30s",
+            "1..2s",
+            "",
+            "s",
+            "1e3",
+            "99999999999999999999999s",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        for bad in ["NaN", "inf", "-1", "-0.5", "x", "1e400"] {
+            assert!(parse_number(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_number("1e-20"), Ok(1e-20));
+        assert!(parse_fail_rate("503=NaN").is_err());
         assert_eq!(parse_fail_rate("503=10%"), Ok((503, 0.1)));
         assert_eq!(parse_fail_rate("429=0.05"), Ok((429, 0.05)));
         assert!(parse_fail_rate("500=1%").is_err());

@@ -3,29 +3,38 @@
 //! account shared by a team and is what the `http` backend's tests run against.
 //!
 //! Every request to `/v1` goes, in order, through: the injected latency (`--latency`),
-//! the bearer token (401 without a known one, 403 for another workspace), the workspace
-//! (404 when not served), the per-token rate limit (429 with `Retry-After`), and the
-//! injected failures (`--fail-rate`: a 429 is answered before processing; a 503 on a write
-//! is answered *after* the write was committed, like a gateway losing the answer, which is
-//! what idempotency keys are for). Writes then apply the platform's rules (the sandbox's,
+//! the failed-authentication limit of its client address (429 with `Retry-After` once
+//! it failed too often), the bearer token (401 without a known one, 403 for another
+//! workspace), the workspace (404 when not served), the per-token rate limit (429 with
+//! `Retry-After`), and the injected failures (`--fail-rate`: a 429 is answered before
+//! processing; a 503 on a write is answered *after* the write was committed, like a
+//! gateway losing the answer, which is what idempotency keys are for). Only then is a
+//! body read: its content type is checked (415), its size bounded (413) and its reading
+//! timed (408). Writes then apply the platform's rules (the sandbox's,
 //! [`crate::backend::sandbox::check_write`]) in one transaction each.
+//!
+//! Connections have deadlines ([`conn`]): headers, body, idle; shutdown has a grace
+//! period after which open connections are dropped. Every answer of the API, errors
+//! included, is JSON (`{code, message}`), with a status the OpenAPI document lists.
 //!
 //! The library never prints: what happens is reported through [`Event`]s.
 
 pub mod auth;
+pub mod conn;
 pub mod store;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -72,6 +81,22 @@ pub struct ServeOptions {
     pub max_page: usize,
     /// how hard a commit is synced
     pub synchronous: Synchronous,
+    /// from the first byte of a request to the end of its headers
+    pub header_timeout: Duration,
+    /// to read a request's whole body
+    pub body_timeout: Duration,
+    /// a connection on which nothing moves while no request is handled is closed after
+    pub idle_timeout: Duration,
+    /// after SIGTERM, how long the requests in flight have before connections are dropped
+    pub shutdown_grace: Duration,
+    /// connections served at once (more wait to be accepted)
+    pub max_connections: usize,
+    /// failed authentications a minute per client address before 429 (0: no limit)
+    pub auth_failures_per_minute: u32,
+    /// serve `/metrics` (to a valid token)
+    pub metrics: bool,
+    /// how long an idempotency key is remembered
+    pub idempotency_ttl: Duration,
 }
 
 impl Default for ServeOptions {
@@ -88,6 +113,14 @@ impl Default for ServeOptions {
             max_body: 1 << 20,
             max_page: crate::backend::http::PAGE_SIZE,
             synchronous: Synchronous::Full,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(10),
+            max_connections: 1024,
+            auth_failures_per_minute: 10,
+            metrics: false,
+            idempotency_ttl: Duration::from_secs(store::IDEMPOTENCY_TTL_SECS as u64),
         }
     }
 }
@@ -106,6 +139,12 @@ pub enum Event {
     Listening(SocketAddr),
     /// a termination signal arrived: finishing the requests in flight
     Stopping,
+    /// connections still open at the end of the grace period were dropped
+    Dropped(usize),
+    /// idempotency records past their time were forgotten
+    Purged(usize),
+    /// the periodic purge of idempotency records failed (it is tried again later)
+    PurgeFailed(String),
 }
 
 /// Why the server could not start or stopped with an error.
@@ -136,6 +175,9 @@ pub enum ServeError {
     /// the runtime or the server failed
     #[error("the server failed: {0}")]
     Io(#[from] std::io::Error),
+    /// an option is out of its range
+    #[error("{0}")]
+    Option(String),
 }
 
 /// Request counters, served at `/metrics` (Prometheus text format).
@@ -179,9 +221,12 @@ struct App {
     catalogs: HashMap<String, Arc<Catalog>>,
     tokens: Tokens,
     limiter: auth::RateLimiter,
+    failures: auth::FailureLimiter,
     latency: Duration,
     fail_rates: Vec<(u16, f64)>,
     max_page: usize,
+    max_body: usize,
+    body_timeout: Duration,
     metrics: Metrics,
 }
 
@@ -275,16 +320,75 @@ impl From<store::StoreError> for ApiError {
     }
 }
 
-fn body_error(e: BytesRejection) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "the request body is larger than the server accepts",
-        )
-    } else {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+}
+
+fn path_error(e: PathRejection) -> ApiError {
+    bad_request(format!("the path does not parse: {}", e.body_text()))
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the request body is larger than the server accepts ({max} bytes)"),
+    )
+}
+
+/// Reads a request's body after its headers were judged: JSON only (415), at most
+/// `max` bytes (413, told by `Content-Length` before anything is read), within
+/// `timeout` (408).
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+    timeout: Duration,
+) -> Result<Bytes, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be JSON, sent with `Content-Type: application/json`",
+        ));
     }
+    if let Some(n) = body.size_hint().exact()
+        && n > max as u64
+    {
+        return Err(too_large(max));
+    }
+    let read = async move {
+        let mut body = body;
+        let mut out = Vec::new();
+        while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+        {
+            let frame = frame.map_err(|_| bad_request("the request body could not be read"))?;
+            if let Ok(data) = frame.into_data() {
+                if out.len() + data.len() > max {
+                    return Err(too_large(max));
+                }
+                out.extend_from_slice(&data);
+            }
+        }
+        Ok(Bytes::from(out))
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!(
+                    "the request body was not received within {} s",
+                    timeout.as_secs_f64()
+                ),
+            ))
+        })
 }
 
 /// What admission decided for a request that may go on.
@@ -294,31 +398,69 @@ struct Admitted {
     catalog: Arc<Catalog>,
 }
 
-/// Latency, token, workspace, rate limit and injected failures, in that order.
-async fn admit(app: &App, headers: &HeaderMap, workspace: &str) -> Result<Admitted, ApiError> {
-    if !app.latency.is_zero() {
-        tokio::time::sleep(app.latency).await;
+/// A 429 answered from `wait`, with `Retry-After` in whole seconds (at least 1).
+fn limited(code: &str, message: &str, wait: Duration) -> ApiError {
+    let mut err = ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message);
+    err.retry_after = Some(wait.as_secs_f64().ceil().max(1.0) as u64);
+    err
+}
+
+/// The failed-authentication limit, then the token: the token's hash when it is a
+/// known one for `workspace` (`None`: for any workspace). A 401 counts as a failure of
+/// the client's address.
+fn authenticate(
+    app: &App,
+    headers: &HeaderMap,
+    peer: Option<conn::Peer>,
+    workspace: Option<&str>,
+) -> Result<String, ApiError> {
+    let ip = peer.map(|p| p.0.ip());
+    if let Some(wait) = ip.and_then(|ip| app.failures.blocked(ip)) {
+        return Err(limited(
+            "too_many_auth_failures",
+            "too many failed authentications from this address; retry after the time in Retry-After",
+            wait,
+        ));
     }
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let token = match app.tokens.check(authorization, workspace) {
-        auth::Verdict::Allowed(hash) => hash,
+    match app.tokens.check(authorization, workspace) {
+        auth::Verdict::Allowed(hash) => Ok(hash),
         auth::Verdict::Unauthenticated => {
-            return Err(ApiError::new(
+            if let Some(ip) = ip {
+                app.failures.failed(ip);
+            }
+            Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "a valid bearer token is required",
-            ));
+            ))
         }
-        auth::Verdict::Forbidden => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("the token is not allowed to use workspace `{workspace}`"),
-            ));
-        }
-    };
+        auth::Verdict::Forbidden => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "the token is not allowed to use workspace `{}`",
+                workspace.unwrap_or("")
+            ),
+        )),
+    }
+}
+
+/// Latency, failed-authentication limit, token, workspace, rate limit and injected
+/// failures, in that order; nothing of the body has been read yet.
+async fn admit(
+    app: &App,
+    headers: &HeaderMap,
+    peer: Option<conn::Peer>,
+    workspace: &str,
+) -> Result<Admitted, ApiError> {
+    if !app.latency.is_zero() {
+        tokio::time::sleep(app.latency).await;
+    }
+    let token = authenticate(app, headers, peer, Some(workspace))?;
+    {}
     let Some(catalog) = app.catalogs.get(workspace).cloned() else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -327,13 +469,11 @@ async fn admit(app: &App, headers: &HeaderMap, workspace: &str) -> Result<Admitt
         ));
     };
     if let Err(wait) = app.limiter.admit(&token) {
-        let mut err = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Err(limited(
             "rate_limited",
             "too many requests for this token; retry after the time in Retry-After",
-        );
-        err.retry_after = Some(wait.as_secs_f64().ceil().max(1.0) as u64);
-        return Err(err);
+            wait,
+        ));
     }
     let mut roll: f64 = rand::random();
     let mut fail_after = false;
@@ -380,12 +520,21 @@ fn json_response(status: StatusCode, body: String, version: Option<u64>) -> Resp
     resp
 }
 
+/// The client address a connection put on the request (absent only in unit tests).
+fn peer_of(req_peer: Option<axum::Extension<conn::Peer>>) -> Option<conn::Peer> {
+    req_peer.map(|axum::Extension(p)| p)
+}
+
+type PeerExt = Option<axum::Extension<conn::Peer>>;
+
 async fn get_catalog(
     State(app): State<Shared>,
-    Path(workspace): Path<String>,
+    peer: PeerExt,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let adm = admit(&app, &headers, &workspace).await?;
+    let Path(workspace) = path.map_err(path_error)?;
+    let adm = admit(&app, &headers, peer_of(peer), &workspace).await?;
     if adm.fail_after {
         return Err(injected_503());
     }
@@ -417,22 +566,21 @@ async fn blocking<T: Send + 'static>(
 
 async fn list_resources(
     State(app): State<Shared>,
-    Path(workspace): Path<String>,
+    peer: PeerExt,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let adm = admit(&app, &headers, &workspace).await?;
-    let Query(q) =
-        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let Path(workspace) = path.map_err(path_error)?;
+    let adm = admit(&app, &headers, peer_of(peer), &workspace).await?;
+    let Query(q) = query.map_err(|e| bad_request(e.body_text()))?;
     let limit = q.limit.unwrap_or(app.max_page);
-    if limit == 0 {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "limit must be at least 1",
-        ));
+    if limit == 0 || limit > app.max_page {
+        return Err(bad_request(format!(
+            "limit must be between 1 and {} (the largest page), not {limit}",
+            app.max_page
+        )));
     }
-    let limit = limit.min(app.max_page);
     if adm.fail_after {
         return Err(injected_503());
     }
@@ -453,10 +601,12 @@ async fn list_resources(
 
 async fn get_resource(
     State(app): State<Shared>,
-    Path((workspace, key)): Path<(String, String)>,
+    peer: PeerExt,
+    path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let adm = admit(&app, &headers, &workspace).await?;
+    let Path((workspace, key)) = path.map_err(path_error)?;
+    let adm = admit(&app, &headers, peer_of(peer), &workspace).await?;
     if adm.fail_after {
         return Err(injected_503());
     }
@@ -487,13 +637,7 @@ fn idempotency(
         .to_str()
         .ok()
         .filter(|k| !k.is_empty() && k.len() <= 255)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "Idempotency-Key must be 1 to 255 visible characters",
-            )
-        })?;
+        .ok_or_else(|| bad_request("Idempotency-Key must be 1 to 255 visible characters"))?;
     let if_match = headers
         .get(header::IF_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -504,49 +648,42 @@ fn idempotency(
 }
 
 /// The version an `If-Match` header names; `*` names none. Required on updates and
-/// deletes, so a client cannot overwrite a change it has not seen by accident.
+/// deletes, so a client cannot overwrite a change it has not seen by accident. An empty
+/// `If-Match` is an empty list of versions, no condition at all: it is treated as absent
+/// (428).
 fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
-    let Some(v) = headers.get(header::IF_MATCH) else {
+    let value = headers
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or("\u{0}").trim())
+        .filter(|v| !v.is_empty());
+    let Some(v) = value else {
         return Err(ApiError::new(
             StatusCode::PRECONDITION_REQUIRED,
             "precondition_required",
             "If-Match with the version the change is based on is required",
         ));
     };
-    let v = v.to_str().unwrap_or("").trim();
     if v == "*" {
         return Ok(None);
     }
-    v.trim_start_matches("W/")
-        .trim_matches('"')
+    let tag = v.strip_prefix("W/").unwrap_or(v);
+    tag.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(tag)
         .parse()
         .map(Some)
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "If-Match must be an ETag such as \"42\"",
-            )
-        })
+        .map_err(|_| bad_request("If-Match must be one ETag such as \"42\", or *"))
 }
 
-fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<(Bytes, WriteBody), ApiError> {
-    let bytes = body.map_err(body_error)?;
-    let parsed: WriteBody = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("the body is not a write: {e}"),
-        )
-    })?;
+fn parse_body(bytes: &[u8]) -> Result<WriteBody, ApiError> {
+    let parsed: WriteBody = serde_json::from_slice(bytes)
+        .map_err(|e| bad_request(format!("the body is not a write: {e}")))?;
     if parsed.resource.address.is_empty() || parsed.resource.address.len() > 512 {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
+        return Err(bad_request(
             "the resource address must be 1 to 512 characters",
         ));
     }
-    Ok((bytes, parsed))
+    Ok(parsed)
 }
 
 async fn commit(
@@ -578,19 +715,26 @@ async fn commit(
 
 async fn create_resource(
     State(app): State<Shared>,
-    Path(workspace): Path<String>,
+    peer: PeerExt,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let adm = admit(&app, &headers, &workspace).await?;
-    let (bytes, wb) = parse_body(body)?;
+    let Path(workspace) = path.map_err(path_error)?;
+    let adm = admit(&app, &headers, peer_of(peer), &workspace).await?;
     let path = format!("/v1/workspaces/{workspace}/resources");
-    let Some(idem) = idempotency(&headers, &Method::POST, &path, &bytes)? else {
+    // Checked on the headers, before the body is read.
+    if headers.get(IDEMPOTENCY_KEY).is_none() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "idempotency_key_required",
             "a create needs an Idempotency-Key header, so that a retry never creates twice",
         ));
+    }
+    let bytes = read_body(&headers, body, app.max_body, app.body_timeout).await?;
+    let wb = parse_body(&bytes)?;
+    let Some(idem) = idempotency(&headers, &Method::POST, &path, &bytes)? else {
+        return Err(bad_request("Idempotency-Key is missing"));
     };
     let req = store::WriteRequest {
         key: wb.resource.key(),
@@ -608,13 +752,16 @@ async fn create_resource(
 
 async fn update_resource(
     State(app): State<Shared>,
-    Path((workspace, key)): Path<(String, String)>,
+    peer: PeerExt,
+    path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let adm = admit(&app, &headers, &workspace).await?;
+    let Path((workspace, key)) = path.map_err(path_error)?;
+    let adm = admit(&app, &headers, peer_of(peer), &workspace).await?;
     let expected = if_match(&headers)?;
-    let (bytes, wb) = parse_body(body)?;
+    let bytes = read_body(&headers, body, app.max_body, app.body_timeout).await?;
+    let wb = parse_body(&bytes)?;
     if wb.resource.key() != key {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -643,10 +790,12 @@ async fn update_resource(
 
 async fn delete_resource(
     State(app): State<Shared>,
-    Path((workspace, key)): Path<(String, String)>,
+    peer: PeerExt,
+    path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let adm = admit(&app, &headers, &workspace).await?;
+    let Path((workspace, key)) = path.map_err(path_error)?;
+    let adm = admit(&app, &headers, peer_of(peer), &workspace).await?;
     let expected = if_match(&headers)?;
     let path = format!("/v1/workspaces/{workspace}/resources/{key}");
     let idem = idempotency(&headers, &Method::DELETE, &path, b"")?;
@@ -665,7 +814,11 @@ async fn delete_resource(
     commit(app, workspace, adm, req).await
 }
 
-async fn metrics(State(app): State<Shared>) -> Response {
+/// `/metrics`, served with `--metrics` only, to any valid token.
+async fn metrics(State(app): State<Shared>, peer: PeerExt, headers: HeaderMap) -> Response {
+    if let Err(e) = authenticate(&app, &headers, peer_of(peer), None) {
+        return e.into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         app.metrics.render(),
@@ -704,8 +857,18 @@ async fn count(State(app): State<Shared>, req: Request, next: Next) -> Response 
     resp
 }
 
-fn router(app: Shared, max_body: usize) -> Router {
-    Router::new()
+/// The methods each route takes, for the `Allow` header of a 405.
+fn allowed(path: &str) -> &'static str {
+    let rest = path.strip_prefix("/v1/workspaces/").unwrap_or("");
+    match rest.split('/').collect::<Vec<_>>().as_slice() {
+        [_, "resources"] => "GET, HEAD, POST",
+        [_, "resources", _] => "GET, HEAD, PUT, DELETE",
+        _ => "GET, HEAD",
+    }
+}
+
+fn router(app: Shared, serve_metrics: bool) -> Router {
+    let mut r = Router::new()
         .route("/v1/workspaces/{workspace}/catalog", get(get_catalog))
         .route(
             "/v1/workspaces/{workspace}/resources",
@@ -717,19 +880,24 @@ fn router(app: Shared, max_body: usize) -> Router {
                 .put(update_resource)
                 .delete(delete_resource),
         )
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
-        .fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
-        })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
+        .route("/openapi.json", get(openapi));
+    if serve_metrics {
+        r = r.route("/metrics", get(metrics));
+    }
+    r.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .method_not_allowed_fallback(|req: Request| async move {
+            let mut resp = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 "this endpoint does not take that method",
             )
+            .into_response();
+            resp.headers_mut().insert(
+                header::ALLOW,
+                HeaderValue::from_static(allowed(req.uri().path())),
+            );
+            resp
         })
-        .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(app.clone(), count))
         .with_state(app)
 }
@@ -756,16 +924,135 @@ async fn terminated() {
     }
 }
 
-/// Runs the server until SIGTERM or SIGINT, then finishes the requests in flight and
-/// returns.
+/// The ranges of the options that become durations, rates and sizes: anything else is
+/// refused before the server starts, so no number can panic or wedge it later.
+pub mod limits {
+    use std::time::Duration;
+
+    /// the largest `--latency`
+    pub const MAX_LATENCY: Duration = Duration::from_secs(60);
+    /// the range of the connection and shutdown deadlines
+    pub const DEADLINE: (Duration, Duration) =
+        (Duration::from_millis(100), Duration::from_secs(3600));
+    /// the range of `--rate-limit` when not 0, requests a second
+    pub const RATE: (f64, f64) = (0.01, 1_000_000.0);
+    /// the range of `--burst`
+    pub const BURST: (f64, f64) = (1.0, 1_000_000.0);
+    /// the range of `--max-body`, bytes
+    pub const BODY: (usize, usize) = (1024, 64 << 20);
+    /// the range of `--max-connections`
+    pub const CONNECTIONS: (usize, usize) = (1, 65_536);
+    /// the largest `--auth-failures`
+    pub const AUTH_FAILURES: u32 = 1_000_000;
+    /// the range of `--idempotency-ttl`
+    pub const TTL: (Duration, Duration) =
+        (Duration::from_secs(1), Duration::from_secs(30 * 24 * 3600));
+}
+
+fn check_options(o: &ServeOptions) -> Result<(), ServeError> {
+    use limits::*;
+    let bad =
+        |what: &str, range: String| Err(ServeError::Option(format!("{what} must be {range}")));
+    let secs = |d: Duration| format!("{} s", d.as_secs_f64());
+    if o.latency > MAX_LATENCY {
+        return bad("--latency", format!("at most {}", secs(MAX_LATENCY)));
+    }
+    for (what, d) in [
+        ("--header-timeout", o.header_timeout),
+        ("--body-timeout", o.body_timeout),
+        ("--idle-timeout", o.idle_timeout),
+        ("--shutdown-grace", o.shutdown_grace),
+    ] {
+        if !(DEADLINE.0..=DEADLINE.1).contains(&d) {
+            return bad(
+                what,
+                format!("between {} and {}", secs(DEADLINE.0), secs(DEADLINE.1)),
+            );
+        }
+    }
+    if !(o.rate_limit == 0.0 || (RATE.0..=RATE.1).contains(&o.rate_limit)) {
+        return bad(
+            "--rate-limit",
+            format!("0 (no limit) or between {} and {}", RATE.0, RATE.1),
+        );
+    }
+    if !(BURST.0..=BURST.1).contains(&o.burst) {
+        return bad("--burst", format!("between {} and {}", BURST.0, BURST.1));
+    }
+    if !(BODY.0..=BODY.1).contains(&o.max_body) {
+        return bad(
+            "--max-body",
+            format!("between {} and {} bytes", BODY.0, BODY.1),
+        );
+    }
+    if !(CONNECTIONS.0..=CONNECTIONS.1).contains(&o.max_connections) {
+        return bad(
+            "--max-connections",
+            format!("between {} and {}", CONNECTIONS.0, CONNECTIONS.1),
+        );
+    }
+    if o.auth_failures_per_minute > AUTH_FAILURES {
+        return bad("--auth-failures", format!("at most {AUTH_FAILURES}"));
+    }
+    if !(TTL.0..=TTL.1).contains(&o.idempotency_ttl) {
+        return bad(
+            "--idempotency-ttl",
+            format!("between {} and {}", secs(TTL.0), secs(TTL.1)),
+        );
+    }
+    for (status, share) in &o.fail_rates {
+        if !(*status == 429 || *status == 503) || !(0.0..=1.0).contains(share) {
+            return bad(
+                "--fail-rate",
+                "429 or 503 with a share between 0 and 1".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// How often idempotency records are purged: a quarter of their lifetime, between a
+/// second and an hour.
+fn purge_interval(ttl: Duration) -> Duration {
+    (ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(3600))
+}
+
+/// Forgets expired idempotency records every `every`, for as long as the server runs.
+async fn purge_loop(
+    app: Shared,
+    every: Duration,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> std::convert::Infallible {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let app = app.clone();
+        match tokio::task::spawn_blocking(move || app.store.purge_idempotency()).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => on_event(Event::Purged(n)),
+            Ok(Err(e)) => on_event(Event::PurgeFailed(e.to_string())),
+            Err(e) => on_event(Event::PurgeFailed(e.to_string())),
+        }
+    }
+}
+
+/// Runs the server until SIGTERM or SIGINT, then lets the requests in flight finish for
+/// up to the grace period, drops the connections still open, and returns.
 pub fn run(options: ServeOptions, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), ServeError> {
+    check_options(&options)?;
     if options.tokens.is_empty() {
         return Err(ServeError::NoTokens);
     }
     if options.workspaces.is_empty() {
         return Err(ServeError::NoWorkspaces);
     }
-    let store = store::Store::open(&options.data, options.synchronous)?;
+    let store = store::Store::open_with_ttl(
+        &options.data,
+        options.synchronous,
+        options.idempotency_ttl.as_secs() as i64,
+    )?;
     let mut catalogs = HashMap::new();
     for (name, path) in &options.workspaces {
         let catalog = crate::backend::sandbox::read_catalog(path)?;
@@ -781,15 +1068,22 @@ pub fn run(options: ServeOptions, on_event: &(dyn Fn(Event) + Sync)) -> Result<(
         catalogs,
         tokens: options.tokens,
         limiter: auth::RateLimiter::new(options.rate_limit, options.burst),
+        failures: auth::FailureLimiter::new(options.auth_failures_per_minute),
         latency: options.latency,
         fail_rates: options.fail_rates,
         max_page: options.max_page.max(1),
+        max_body: options.max_body,
+        body_timeout: options.body_timeout,
         metrics: Metrics::default(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async {
+    let deadlines = conn::Deadlines {
+        header: options.header_timeout,
+        idle: options.idle_timeout,
+    };
+    let result = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&options.listen)
             .await
             .map_err(|source| ServeError::Bind {
@@ -797,20 +1091,31 @@ pub fn run(options: ServeOptions, on_event: &(dyn Fn(Event) + Sync)) -> Result<(
                 source,
             })?;
         on_event(Event::Listening(listener.local_addr()?));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(listener, router(app, options.max_body))
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .into_future();
-        tokio::pin!(server);
-        tokio::select! {
-            result = &mut server => return Ok(result?),
-            _ = terminated() => {}
+        let purge = purge_loop(
+            app.clone(),
+            purge_interval(options.idempotency_ttl),
+            on_event,
+        );
+        let serve = conn::serve(
+            listener,
+            router(app.clone(), options.metrics),
+            deadlines,
+            options.max_connections,
+            options.shutdown_grace,
+            terminated(),
+            || on_event(Event::Stopping),
+        );
+        let stopped = tokio::select! {
+            stopped = serve => stopped,
+            never = purge => match never {},
+        };
+        if stopped.dropped > 0 {
+            on_event(Event::Dropped(stopped.dropped));
         }
-        on_event(Event::Stopping);
-        let _ = stop.send(());
-        server.await?;
         Ok(())
-    })
+    });
+    // A database call still running (bounded by SQLite's busy timeout) is not waited for
+    // beyond this.
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result
 }

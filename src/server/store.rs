@@ -36,6 +36,14 @@ pub enum StoreError {
     /// a stored row does not parse
     #[error("the database holds a row socialform did not write: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// the database file could not be created or its mode set
+    #[error("the database `{path}`: {source}")]
+    Io {
+        /// the file
+        path: std::path::PathBuf,
+        /// the cause
+        source: std::io::Error,
+    },
 }
 
 /// One page of resources with the revision it was read at.
@@ -101,6 +109,47 @@ pub struct Store {
     readers: Mutex<Vec<Connection>>,
     path: std::path::PathBuf,
     synchronous: Synchronous,
+    /// how long an idempotency key is remembered, in seconds
+    ttl: i64,
+}
+
+/// Creates the database file owner-only when it is missing, and narrows the mode of the
+/// database, `-wal` and `-shm` files that exist.
+#[cfg(unix)]
+fn owner_only(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |source: std::io::Error, file: &Path| StoreError::Io {
+        path: file.to_path_buf(),
+        source,
+    };
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io(e, path)),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        match std::fs::symlink_metadata(&file) {
+            Ok(meta) if meta.is_file() && meta.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| io(e, &file))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path) -> Result<(), StoreError> {
+    Ok(())
 }
 
 fn connect(path: &Path, synchronous: Synchronous) -> Result<Connection, StoreError> {
@@ -145,7 +194,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
 CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created);
 ";
 
-/// How long an idempotency key is remembered.
+/// How long an idempotency key is remembered by default.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 3600;
 
 fn now() -> i64 {
@@ -156,21 +205,42 @@ fn now() -> i64 {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`, and forgets idempotency keys
-    /// older than [`IDEMPOTENCY_TTL_SECS`].
+    /// Opens (creating if needed, owner-only) the database at `path`, remembering
+    /// idempotency keys for [`IDEMPOTENCY_TTL_SECS`], and forgets older ones.
     pub fn open(path: &Path, synchronous: Synchronous) -> Result<Store, StoreError> {
+        Store::open_with_ttl(path, synchronous, IDEMPOTENCY_TTL_SECS)
+    }
+
+    /// Opens the database, remembering idempotency keys for `ttl_secs` (at least 1).
+    pub fn open_with_ttl(
+        path: &Path,
+        synchronous: Synchronous,
+        ttl_secs: i64,
+    ) -> Result<Store, StoreError> {
+        owner_only(path)?;
         let writer = connect(path, synchronous)?;
         writer.execute_batch(SCHEMA)?;
-        writer.execute(
-            "DELETE FROM idempotency WHERE created < ?1",
-            params![now() - IDEMPOTENCY_TTL_SECS],
-        )?;
-        Ok(Store {
+        // The -wal and -shm files exist now; make sure of their mode too.
+        owner_only(path)?;
+        let store = Store {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             path: path.to_path_buf(),
             synchronous,
-        })
+            ttl: ttl_secs.max(1),
+        };
+        store.purge_idempotency()?;
+        Ok(store)
+    }
+
+    /// Forgets the idempotency keys older than the time they are remembered for; returns
+    /// how many. The server calls it periodically.
+    pub fn purge_idempotency(&self) -> Result<usize, StoreError> {
+        let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(conn.execute(
+            "DELETE FROM idempotency WHERE created < ?1",
+            params![now().saturating_sub(self.ttl)],
+        )?)
     }
 
     fn reader<T>(
@@ -298,8 +368,9 @@ impl Store {
         if let Some((key, fingerprint)) = &req.idempotency {
             let recorded: Option<(String, u16, u64, String)> = tx
                 .query_row(
-                    "SELECT fingerprint, status, version, body FROM idempotency WHERE workspace = ?1 AND key = ?2",
-                    params![workspace, key],
+                    "SELECT fingerprint, status, version, body FROM idempotency
+                     WHERE workspace = ?1 AND key = ?2 AND created >= ?3",
+                    params![workspace, key, now().saturating_sub(self.ttl)],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
@@ -371,8 +442,9 @@ impl Store {
             }
         };
         if let Some((key, fingerprint)) = &req.idempotency {
+            // An expired record not purged yet is replaced.
             tx.execute(
-                "INSERT INTO idempotency (workspace, key, fingerprint, status, version, body, created)
+                "INSERT OR REPLACE INTO idempotency (workspace, key, fingerprint, status, version, body, created)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![workspace, key, fingerprint, answer.status, answer.version, answer.body, now()],
             )?;
@@ -462,5 +534,52 @@ mod tests {
         assert!(rest.next.is_none());
         let live = store.get("w", "profile.chat").unwrap().unwrap();
         assert_eq!(live.applied_by.as_deref(), Some("cfg/w"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let store = Store::open(&path, Synchronous::Full).unwrap();
+        store.ensure_workspace("w", &catalog()).unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let file = dir.path().join(format!("db.sqlite{suffix}"));
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+        }
+        drop(store);
+        // A database found readable by others is narrowed when opened.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _store = Store::open(&path, Synchronous::Full).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn expired_keys_are_purged_and_not_replayed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_with_ttl(&dir.path().join("db"), Synchronous::Normal, 1).unwrap();
+        store.ensure_workspace("w", &catalog()).unwrap();
+        store.write("w", &catalog(), create(Some("k1"))).unwrap();
+        assert_eq!(store.purge_idempotency().unwrap(), 0);
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        // Expired: the key is free again, so the same create is a new request (and the
+        // resource exists now).
+        assert!(matches!(
+            store.write("w", &catalog(), create(Some("k1"))),
+            Err(WriteError::Rule(BackendError::AlreadyExists(_)))
+        ));
+        store
+            .write("w", &catalog(), {
+                let mut d = create(Some("k2"));
+                d.write.op = WriteOp::Update;
+                d.write.expected_version = None;
+                d
+            })
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        assert_eq!(store.purge_idempotency().unwrap(), 2);
     }
 }
