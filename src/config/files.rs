@@ -88,30 +88,51 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// `path` with every symbolic link resolved as far as it exists: the longest existing
-/// ancestor, canonicalized, then the components that do not exist yet.
+/// ancestor, canonicalized, then the components that do not exist yet. A dangling link on
+/// the way is followed to where it points (that is where a write through it would land).
 fn resolve_existing(path: &Path) -> std::io::Result<PathBuf> {
-    let mut existing = path.to_path_buf();
-    let mut rest = Vec::new();
-    loop {
-        match existing.canonicalize() {
-            Ok(mut real) => {
-                for part in rest.iter().rev() {
-                    real.push(part);
+    let mut path = path.to_path_buf();
+    // As many dangling links as the kernel follows before it says ELOOP.
+    for _ in 0..40 {
+        let mut existing = path.clone();
+        let mut rest = Vec::new();
+        let dangling = loop {
+            match existing.canonicalize() {
+                Ok(mut real) => {
+                    for part in rest.iter().rev() {
+                        real.push(part);
+                    }
+                    return Ok(real);
                 }
-                return Ok(real);
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let is_link = std::fs::symlink_metadata(&existing)
+                        .is_ok_and(|m| m.file_type().is_symlink());
+                    if is_link {
+                        break existing;
+                    }
+                    match (
+                        existing.file_name().map(ToOwned::to_owned),
+                        existing.parent(),
+                    ) {
+                        (Some(name), Some(parent)) => {
+                            rest.push(name);
+                            existing = parent.to_path_buf();
+                        }
+                        _ => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => match (
-                existing.file_name().map(ToOwned::to_owned),
-                existing.parent(),
-            ) {
-                (Some(name), Some(parent)) if e.kind() == std::io::ErrorKind::NotFound => {
-                    rest.push(name);
-                    existing = parent.to_path_buf();
-                }
-                _ => return Err(e),
-            },
+        };
+        let target = std::fs::read_link(&dangling)?;
+        let base = dangling.parent().unwrap_or(Path::new("/"));
+        let mut next = normalize(&base.join(target));
+        for part in rest.iter().rev() {
+            next.push(part);
         }
+        path = next;
     }
+    Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
 /// The configuration directory as every confined path is checked against: absolute, with
@@ -443,6 +464,14 @@ mod tests {
                 Err(FileError::Outside)
             ));
             assert_eq!(confine(&root, "in.png").unwrap(), root.join("sub/a.png"));
+            // A dangling link is judged by where it points: a write would land there.
+            std::os::unix::fs::symlink(outside.path().join("lock"), root.join("x.lock")).unwrap();
+            assert!(matches!(confine(&root, "x.lock"), Err(FileError::Outside)));
+            std::os::unix::fs::symlink("sub/new.json", root.join("ok.json")).unwrap();
+            assert_eq!(
+                confine(&root, "ok.json").unwrap(),
+                root.join("sub/new.json")
+            );
             // `..` is lexical: `out/..` is the directory itself, never the link's parent.
             assert_eq!(
                 confine(&root, "out/../sub/a.png").unwrap(),
