@@ -11,6 +11,7 @@
 //! ([`is_placeholder`]); a rule's diagnostic that points at one is about a value the user
 //! never wrote, whose absence the schema reported already, and is dropped.
 
+use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -92,14 +93,9 @@ pub(super) fn decode(
     undecodable: &[Path],
     out: &mut Vec<Diagnostic>,
 ) -> Decoded {
-    let mut strict = doc.clone();
-    for path in undecodable {
-        if matches!(path.0.last(), Some(Seg::Key(_))) {
-            remove_at(&mut strict, path);
-        }
-    }
+    // Without schema errors nothing is pruned: decode the document in place.
     if error_paths.is_empty() {
-        match serde_json::from_value::<Config>(strict.clone()) {
+        match Config::deserialize(doc) {
             Ok(config) => {
                 return Decoded {
                     config,
@@ -113,6 +109,12 @@ pub(super) fn decode(
                 )
                 .at(tree.span_of(&Path::root()), "here"),
             ),
+        }
+    }
+    let mut strict = doc.clone();
+    for path in undecodable {
+        if matches!(path.0.last(), Some(Seg::Key(_))) {
+            remove_at(&mut strict, path);
         }
     }
     let mut failed = Vec::new();
