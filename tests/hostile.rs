@@ -490,7 +490,7 @@ const CASES: &[Case] = &[
             1,
             "FIFO",
         )],
-        absent: &[],
+        absent: &["elsewhere/state.json.lock"],
     },
     Case {
         name: "a socket named x.toml",

@@ -246,6 +246,9 @@ impl Sandbox {
         lock_timeout: Duration,
         on_wait: &mut dyn FnMut(&Path),
     ) -> Result<Sandbox, BackendError> {
+        // A state that is not a regular file (a FIFO, a device) is refused before
+        // anything is created beside it.
+        files::check_readable(path, u64::MAX).map_err(unusable(path))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
