@@ -137,9 +137,9 @@ impl Env {
             format!("{BASE_CONFIG}{}", X_PROFILE.replace("AVATAR", avatar)),
         );
     }
-    /// Runs the binary; panics on a hang.
+    /// Runs the binary (for a setup); panics on a hang.
     fn run(&self, args: &[&str]) -> Outcome {
-        run(&self.root, args)
+        run(&self.root, args).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -175,7 +175,10 @@ const CASES: &[Case] = &[
             e.base();
             e.link("cfg/gone.toml", "../outside/not-there.toml");
         },
-        runs: &[(VALIDATE, 1, "config::path_outside")],
+        runs: &[
+            (VALIDATE, 1, "config::path_outside"),
+            (PLAN, 1, "config::path_outside"),
+        ],
         absent: &[],
     },
     Case {
@@ -196,7 +199,10 @@ const CASES: &[Case] = &[
             e.base();
             e.link("cfg/env.toml", "/proc/self/environ");
         },
-        runs: &[(VALIDATE, 1, "config::path_outside")],
+        runs: &[
+            (VALIDATE, 1, "config::path_outside"),
+            (PLAN, 1, "config::path_outside"),
+        ],
         absent: &[],
     },
     Case {
@@ -498,7 +504,10 @@ const CASES: &[Case] = &[
             e.base();
             e.socket("cfg/x.toml");
         },
-        runs: &[(VALIDATE, 1, "config::not_a_file")],
+        runs: &[
+            (VALIDATE, 1, "config::not_a_file"),
+            (PLAN, 1, "config::not_a_file"),
+        ],
         absent: &[],
     },
     Case {
@@ -537,7 +546,7 @@ const CASES: &[Case] = &[
             e.base();
             e.big("cfg/big.toml", 8 * 1024 * 1024);
         },
-        runs: &[(VALIDATE, 0, "validate ok")],
+        runs: &[(VALIDATE, 0, "validate ok"), (PLAN, 0, "profile.web")],
         absent: &[],
     },
     Case {
@@ -546,7 +555,7 @@ const CASES: &[Case] = &[
             e.base();
             e.write("cfg/latin1.toml", b"# caf\xe9\n".as_slice());
         },
-        runs: &[(VALIDATE, 1, "config::io")],
+        runs: &[(VALIDATE, 1, "config::io"), (PLAN, 1, "not UTF-8")],
         absent: &[],
     },
     Case {
@@ -621,7 +630,10 @@ const CASES: &[Case] = &[
             let secret = e.path("outside/secret.png");
             e.avatar(secret.to_str().unwrap());
         },
-        runs: &[(VALIDATE, 1, "config::path_outside")],
+        runs: &[
+            (VALIDATE, 1, "config::path_outside"),
+            (PLAN, 1, "config::path_outside"),
+        ],
         absent: &[],
     },
     Case {
@@ -642,7 +654,10 @@ const CASES: &[Case] = &[
             e.avatar("avatars/agent.png");
             e.fifo("cfg/avatars/agent.png");
         },
-        runs: &[(VALIDATE, 1, "config::not_a_file")],
+        runs: &[
+            (VALIDATE, 1, "config::not_a_file"),
+            (PLAN, 1, "config::not_a_file"),
+        ],
         absent: &[],
     },
     Case {
@@ -703,7 +718,10 @@ const CASES: &[Case] = &[
                 );
             }
         },
-        runs: &[(VALIDATE, 0, "1001 files checked")],
+        runs: &[
+            (VALIDATE, 0, "1001 files checked"),
+            (PLAN, 0, "contact_attribute.a999"),
+        ],
         absent: &[],
     },
 ];
@@ -759,8 +777,8 @@ fn supervised(mut cmd: Command, timeout: Duration) -> Result<Outcome, Duration> 
 }
 
 /// Runs the binary in `dir` under the memory limit, with the secret in the environment;
-/// panics on a hang.
-fn run(dir: &Path, args: &[&str]) -> Outcome {
+/// `Err` on a hang (killed after [`TIMEOUT`]).
+fn run(dir: &Path, args: &[&str]) -> Result<Outcome, String> {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(format!("ulimit -v {MEMORY_KIB} && exec \"$0\" \"$@\""))
@@ -770,13 +788,7 @@ fn run(dir: &Path, args: &[&str]) -> Outcome {
         .env("NO_COLOR", "1")
         .env("SOCIALFORM_TOKEN", SECRET)
         .env_remove("SOCIALFORM_SANDBOX");
-    match supervised(cmd, TIMEOUT) {
-        Ok(out) => out,
-        Err(after) => panic!(
-            "{args:?} in {}: killed after {after:?}: a hang",
-            dir.display()
-        ),
-    }
+    supervised(cmd, TIMEOUT).map_err(|after| format!("{args:?}: killed after {after:?}: a hang"))
 }
 
 /// Every entry below `dir` (not following links) with its kind and size, to compare.
@@ -865,7 +877,13 @@ fn check(case: &Case) -> (Vec<String>, Duration) {
         .collect();
     let mut problems = Vec::new();
     for (args, exit, expect) in case.runs {
-        let out = env.run(args);
+        let out = match run(&env.root, args) {
+            Ok(out) => out,
+            Err(hang) => {
+                problems.push(hang);
+                continue;
+            }
+        };
         let both = format!("{}{}", out.stdout, out.stderr);
         let what = format!("{args:?}");
         if out.code != Some(*exit) {
