@@ -140,9 +140,9 @@ fn avatar(ctx: &mut Ctx<'_>, path: &Path, avatar: &str) {
         return;
     };
     let found = files::confine(&root, avatar)
-        .and_then(|real| files::check_readable(&real, files::MAX_FILE_BYTES).map(|e| (real, e)));
-    let (file, exists) = match found {
-        Ok(found) => found,
+        .and_then(|real| files::check_readable(&real, files::MAX_FILE_BYTES));
+    let exists = match found {
+        Ok(exists) => exists,
         Err(problem) => {
             if let Some(d) = super::backend::path_problem(ctx, path, "the avatar path", &problem) {
                 ctx.push(d);
@@ -150,7 +150,7 @@ fn avatar(ctx: &mut Ctx<'_>, path: &Path, avatar: &str) {
             return;
         }
     };
-    let ext = file
+    let ext = std::path::Path::new(avatar)
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
