@@ -184,14 +184,12 @@ def desired_resources(d, bin, catalog, workspace):
         with open(empty, "w") as f:
             json.dump({"format_version": 1, "workspace": workspace, "revision": 0,
                        "catalog": catalog, "resources": []}, f)
-        with open(os.path.join(d, "socialform.toml")) as f:
-            text = f.read()
-        # A copy of the configuration whose root file names the empty state.
+        # A copy of the configuration, planned against the empty state (named on the
+        # command line: a configuration names no file outside its directory).
         cfg = os.path.join(tmp, "cfg")
         shutil.copytree(d, cfg, ignore=shutil.ignore_patterns(".*", "catalog.toml"))
-        with open(os.path.join(cfg, "socialform.toml"), "w") as f:
-            f.write(f"[backend]\npath = {json.dumps(empty)}\n\n" + text)
-        out = subprocess.run([bin, "plan", cfg, "--format", "json", "--no-color"],
+        out = subprocess.run([bin, "plan", cfg, "--format", "json", "--no-color",
+                              "--sandbox", empty],
                              check=True, capture_output=True, text=True).stdout
     plan = json.loads(out)
     resources = []

@@ -426,22 +426,18 @@ pub fn relative_path(from_dir: &Path, to: &Path) -> String {
     }
 }
 
-/// The `[backend]` of a configuration in `target_dir` that reads the same platform as
-/// `source` does from `source_dir`: for the sandbox, the same state file and catalog,
-/// written relative to the new directory.
-pub fn backend_for(source: Option<&Backend>, source_dir: &Path, target_dir: &Path) -> Backend {
+/// The `[backend]` of the imported configuration. An `http` backend is copied as it is.
+/// A sandbox keeps the defaults: its state and catalog are files of the source
+/// directory, and a configuration may not name files outside its own directory, so the
+/// imported one reads the source's sandbox through `--sandbox` (or `SOCIALFORM_SANDBOX`),
+/// which the command line trusts.
+pub fn backend_for(source: Option<&Backend>) -> Backend {
     let b = source.cloned().unwrap_or_default();
     match b.kind {
         BackendKind::Sandbox => Backend {
             kind: BackendKind::Sandbox,
-            path: Some(relative_path(
-                target_dir,
-                &source_dir.join(b.sandbox_path()),
-            )),
-            catalog: Some(relative_path(
-                target_dir,
-                &source_dir.join(b.catalog_path()),
-            )),
+            path: None,
+            catalog: None,
             url: None,
             token_env: None,
         },
@@ -494,45 +490,58 @@ pub fn local_files(config: &Config) -> Vec<String> {
 
 /// Copies the local files of `config` ([`local_files`]) from `source_dir` to the same
 /// relative path below `target_dir`, so the imported configuration writes the same value
-/// and finds the file. An absolute path needs no copy; one that leaves the directory
-/// (`..`) or whose file is missing is not copied and comes back as a note.
+/// and finds the file. The paths come from the live platform, so they are untrusted like
+/// a configuration's: a path that is absolute, leaves the source directory (`..`, a link
+/// out), names no regular file or a file over 8 MiB is not copied and comes back as a
+/// note that never quotes the file.
 pub fn copy_local_files(
     config: &Config,
     source_dir: &Path,
     target_dir: &Path,
 ) -> Result<Vec<Note>, ImportError> {
+    use crate::config::files::{self, FileError};
     let mut notes = Vec::new();
+    let root = files::root_of(source_dir).map_err(|source| ImportError::Io {
+        path: source_dir.to_path_buf(),
+        source,
+    })?;
     for path in local_files(config) {
-        let rel = Path::new(&path);
-        if rel.is_absolute() {
-            continue;
-        }
-        let not_copied = |reason: &str| Note::FileNotCopied {
+        let not_copied = |reason: String| Note::FileNotCopied {
             path: path.clone(),
-            reason: reason.to_string(),
+            reason,
         };
-        if rel
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-        {
-            notes.push(not_copied(
-                "it is outside the configuration directory; copy it and fix the path by hand",
-            ));
-            continue;
-        }
-        let from = source_dir.join(rel);
-        if !from.is_file() {
-            notes.push(not_copied("the source configuration has no such file"));
-            continue;
-        }
-        let to = target_dir.join(rel);
+        let read = files::confine(&root, &path)
+            .and_then(|from| files::read_limited(&from, files::MAX_FILE_BYTES));
+        let bytes = match read {
+            Ok(bytes) => bytes,
+            Err(FileError::Outside) => {
+                notes.push(not_copied(
+                    "it is outside the configuration directory; copy it and fix the path by hand"
+                        .to_string(),
+                ));
+                continue;
+            }
+            Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                notes.push(not_copied(
+                    "the source configuration has no such file".to_string(),
+                ));
+                continue;
+            }
+            Err(e) => {
+                notes.push(not_copied(e.to_string()));
+                continue;
+            }
+        };
+        // The same relative path, normalised: inside the new directory by construction.
+        let rel = files::normalize(Path::new(&path));
+        let to = target_dir.join(&rel);
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(|source| ImportError::Io {
                 path: parent.to_path_buf(),
                 source,
             })?;
         }
-        std::fs::copy(&from, &to).map_err(|source| ImportError::Io {
+        std::fs::write(&to, bytes).map_err(|source| ImportError::Io {
             path: to.clone(),
             source,
         })?;
@@ -1088,12 +1097,10 @@ mod tests {
         assert_eq!(relative_path(&a, &a.join("catalog.toml")), "catalog.toml");
         assert_eq!(relative_path(&a, &a), ".");
         assert_eq!(relative_path(&a.join("./x/../"), &b.join("../d")), "../b/d");
-        let backend = backend_for(None, &a, &b);
-        assert_eq!(
-            backend.path.as_deref(),
-            Some("../../a/.socialform/sandbox.json")
-        );
-        assert_eq!(backend.catalog.as_deref(), Some("../../a/catalog.toml"));
+        // A sandbox is read through --sandbox: the imported [backend] names no file.
+        let backend = backend_for(None);
+        assert_eq!(backend.kind, BackendKind::Sandbox);
+        assert_eq!((backend.path, backend.catalog), (None, None));
     }
 
     #[test]
@@ -1161,7 +1168,10 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect();
-        assert_eq!(paths, ["../elsewhere/c.png", "img/missing.png"]);
+        assert_eq!(
+            paths,
+            ["../elsewhere/c.png", "img/missing.png", "/abs/e.png"]
+        );
     }
 
     #[test]

@@ -13,11 +13,30 @@ fn socialform(args: &[&str]) -> Output {
         .expect("runs")
 }
 
-fn fixture(name: &str) -> String {
-    Path::new("tests/fixtures")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
+/// A one-file fixture, copied alone to the same relative path in a temporary directory:
+/// in its own folder it has other `*.toml` files beside it, and a file that is part of a
+/// directory is refused. Run with `in_copy` so reports name the same path.
+fn fixture(name: &str) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let rel = Path::new("tests/fixtures").join(name);
+    std::fs::create_dir_all(tmp.path().join(rel.parent().unwrap())).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel),
+        tmp.path().join(&rel),
+    )
+    .unwrap();
+    (tmp, rel.to_string_lossy().into_owned())
+}
+
+fn in_copy(copy: &(tempfile::TempDir, String), args: &[&str]) -> Output {
+    let mut args: Vec<&str> = args.to_vec();
+    args.push(&copy.1);
+    Command::new(env!("CARGO_BIN_EXE_socialform"))
+        .args(args)
+        .current_dir(copy.0.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
 }
 
 #[test]
@@ -34,7 +53,7 @@ fn validate_clean_exits_0() {
 
 #[test]
 fn validate_errors_exit_1_with_human_report_on_stderr() {
-    let out = socialform(&["validate", &fixture("invalid/groups.toml")]);
+    let out = in_copy(&fixture("invalid/groups.toml"), &["validate"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("groups::cycle"), "{err}");
@@ -44,12 +63,10 @@ fn validate_errors_exit_1_with_human_report_on_stderr() {
 
 #[test]
 fn json_format_is_an_array_with_the_spec_fields() {
-    let out = socialform(&[
-        "validate",
-        "--format",
-        "json",
+    let out = in_copy(
         &fixture("invalid/unknown_key.toml"),
-    ]);
+        &["validate", "--format", "json"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let first = &v.as_array().unwrap()[0];
@@ -66,12 +83,10 @@ fn json_format_is_an_array_with_the_spec_fields() {
 
 #[test]
 fn github_format_prints_annotations() {
-    let out = socialform(&[
-        "validate",
-        "--format",
-        "github",
+    let out = in_copy(
         &fixture("invalid/backend_secret.toml"),
-    ]);
+        &["validate", "--format", "github"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("::error file=tests/fixtures/invalid/backend_secret.toml,line=7,col=1,title=backend%3A%3Asecret_in_config::"), "{text}");
@@ -79,10 +94,10 @@ fn github_format_prints_annotations() {
 
 #[test]
 fn warnings_pass_unless_denied() {
-    let path = fixture("valid/warnings_only.toml");
-    assert_eq!(socialform(&["validate", &path]).status.code(), Some(0));
+    let copy = fixture("valid/warnings_only.toml");
+    assert_eq!(in_copy(&copy, &["validate"]).status.code(), Some(0));
     assert_eq!(
-        socialform(&["validate", "--deny-warnings", &path])
+        in_copy(&copy, &["validate", "--deny-warnings"])
             .status
             .code(),
         Some(1)

@@ -194,21 +194,22 @@ fn another_configuration_applied_to_the_same_sandbox_is_drift() {
     let (tmp, dir) = workspace();
     run_ok(&dir, &["apply", ".", "--auto-approve"], 0);
     // A second configuration of the same workspace, in another directory, sharing the
-    // first one's sandbox: what it applies was changed outside the first configuration.
+    // first one's sandbox (named on the command line: a configuration names no file
+    // outside its directory): what it applies was changed outside the first one.
     let other = tmp.path().join("other");
     std::fs::create_dir(&other).unwrap();
     std::fs::copy(dir.join("catalog.toml"), other.join("catalog.toml")).unwrap();
     let config = std::fs::read_to_string(dir.join("socialform.toml"))
         .unwrap()
-        .replacen(
-            "[workspace]",
-            "[backend]\npath = \"../cfg/.socialform/sandbox.json\"\n\n[workspace]",
-            1,
-        )
         .replacen(r#"start_flow = "welcome""#, r#"start_flow = "orders""#, 1);
     std::fs::write(other.join("socialform.toml"), config).unwrap();
-    run_ok(&other, &["apply", ".", "--auto-approve"], 0);
-    run_ok(&other, &["drift", "."], 0);
+    let shared = "../cfg/.socialform/sandbox.json";
+    run_ok(
+        &other,
+        &["apply", ".", "--auto-approve", "--sandbox", shared],
+        0,
+    );
+    run_ok(&other, &["drift", ".", "--sandbox", shared], 0);
 
     let out = run_ok(&dir, &["drift", "."], 2);
     let report = text(&out.stdout);
@@ -263,6 +264,76 @@ fn a_stale_saved_plan_is_refused_and_changes_nothing() {
     run_ok(&dir, &["plan", ".", "--out", "plan.json"], 0);
     edit(&dir, "socialform.toml", r#"vip = true"#, r#"vip = false"#);
     let out = run_ok(&dir, &["apply", "plan.json"], 1);
+    assert!(
+        text(&out.stderr).contains("configuration changed"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_saved_plan_applies_in_a_fresh_checkout_elsewhere() {
+    let (tmp, dir) = workspace();
+    // The platform lives outside both checkouts; plan runs at the top of the first one.
+    let state = tmp.path().join("platform/state.json");
+    let state = state.to_str().unwrap();
+    let first = tmp.path().join("ci/run-1/repo");
+    std::fs::create_dir_all(&first).unwrap();
+    copy_dir(&dir, &first.join("care"));
+    run_ok(
+        &first,
+        &["plan", "care", "--out", "plan.json", "--sandbox", state],
+        0,
+    );
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(first.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(
+        saved["basis"]["config"], "care",
+        "relative to where plan ran"
+    );
+
+    // A fresh checkout of the same commit somewhere else, with the saved plan; the first
+    // checkout is gone.
+    let second = tmp.path().join("ci/run-2/checkout");
+    copy_dir(&first, &second);
+    std::fs::remove_dir_all(&first).unwrap();
+    let out = run_ok(&second, &["apply", "plan.json", "--sandbox", state], 0);
+    assert!(
+        text(&out.stderr).contains("Apply complete"),
+        "{}",
+        text(&out.stderr)
+    );
+    run_ok(
+        &second,
+        &["plan", "care", "--detailed-exitcode", "--sandbox", state],
+        0,
+    );
+    // Its identity is the configuration hash: another configuration at that path is
+    // refused.
+    run_ok(
+        &second,
+        &["plan", "care", "--out", "plan.json", "--sandbox", state],
+        0,
+    );
+    edit(
+        &second.join("care"),
+        "socialform.toml",
+        r#"vip = true"#,
+        r#"vip = false"#,
+    );
+    let out = run_ok(&second, &["apply", "plan.json", "--sandbox", state], 1);
     assert!(
         text(&out.stderr).contains("configuration changed"),
         "{}",

@@ -9,7 +9,12 @@ fn report(case: &str, format: Format) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // Paths in the report are relative to the repository, as a user running from it sees them.
     std::env::set_current_dir(root).unwrap();
-    let loaded = socialform::config::load(Path::new(case)).unwrap();
+    // One-file cases share their folder: each is taken as a configuration on its own.
+    let loaded = if Path::new(case).is_dir() {
+        socialform::config::load(Path::new(case)).unwrap()
+    } else {
+        socialform::config::load_standalone(Path::new(case)).unwrap()
+    };
     render(&loaded.diagnostics, &loaded.sources, format)
 }
 

@@ -95,19 +95,48 @@ fn import_round_trips_to_a_configuration_that_plans_no_changes() {
         dir.join("avatars/barnaby.png").is_file(),
         "a local avatar is copied beside the configuration"
     );
+    // A configuration names no file outside its directory: the imported one reads the
+    // same sandbox through --sandbox, as the import says.
     let root_file = std::fs::read_to_string(dir.join("socialform.toml")).unwrap();
+    assert!(!root_file.contains(".."), "{root_file}");
     assert!(
-        root_file.contains("path = \"../acme/.socialform/sandbox.json\""),
-        "{root_file}"
+        stderr.contains("socialform plan imported --sandbox acme/.socialform/sandbox.json"),
+        "{stderr}"
     );
     let proactive = std::fs::read_to_string(dir.join("proactive/checkout_help.toml")).unwrap();
     assert!(proactive.contains("when = "), "{proactive}");
     assert!(!proactive.contains("conditions"), "{proactive}");
 
+    let sandbox = "acme/.socialform/sandbox.json";
     run(&root, &["validate", "imported"], 0);
-    run(&root, &["plan", "imported", "--detailed-exitcode"], 0);
-    // From inside the imported directory too: its paths are relative to itself.
-    run(&dir, &["plan", ".", "--detailed-exitcode"], 0);
+    run(
+        &root,
+        &[
+            "plan",
+            "imported",
+            "--detailed-exitcode",
+            "--sandbox",
+            sandbox,
+        ],
+        0,
+    );
+    // From inside the imported directory too, naming the sandbox by the environment.
+    let out = Command::new(env!("CARGO_BIN_EXE_socialform"))
+        .args(["plan", ".", "--detailed-exitcode"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .env("SOCIALFORM_SANDBOX", "../acme/.socialform/sandbox.json")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Without it, the new directory has no sandbox of its own: an error, not a guess.
+    let out = run(&root, &["plan", "imported"], 1);
+    assert!(
+        text(&out.stderr).contains("--sandbox"),
+        "{}",
+        text(&out.stderr)
+    );
     // Reading changed nothing for the original configuration.
     run(&root, &["plan", "acme", "--detailed-exitcode"], 0);
 
@@ -124,7 +153,17 @@ fn import_round_trips_to_a_configuration_that_plans_no_changes() {
 
     // The default target is `<name>-imported` beside the configuration.
     run(&root.join("acme"), &["import"], 0);
-    run(&root, &["plan", "acme-imported", "--detailed-exitcode"], 0);
+    run(
+        &root,
+        &[
+            "plan",
+            "acme-imported",
+            "--detailed-exitcode",
+            "--sandbox",
+            sandbox,
+        ],
+        0,
+    );
 }
 
 #[test]
@@ -140,7 +179,18 @@ fn import_with_unmanaged_adopts_them_under_display_name_ids() {
     assert!(instagram.contains("[profiles.acme_air]"), "{instagram}");
     let facebook = std::fs::read_to_string(root.join("all/profiles/facebook.toml")).unwrap();
     assert!(facebook.contains("[profiles.acme_cargo]"), "{facebook}");
-    let out = run(&root, &["plan", "all", "--format", "json"], 0);
+    let out = run(
+        &root,
+        &[
+            "plan",
+            "all",
+            "--format",
+            "json",
+            "--sandbox",
+            "acme/.socialform/sandbox.json",
+        ],
+        0,
+    );
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     let changes = plan["changes"].as_array().unwrap();
     let mut adopted: Vec<&str> = changes

@@ -141,26 +141,52 @@ pub enum BackendError {
         /// the cause
         source: std::io::Error,
     },
-    /// the state file is not what socialform writes
-    #[error("`{path}` is not a sandbox state file: {source}")]
+    /// the state file is not what socialform writes (where and what kind of error, never
+    /// the file's text)
+    #[error("`{}` is not a sandbox state file: {kind} at line {line}, column {column}", .path.display())]
     Corrupt {
         /// the file
         path: PathBuf,
-        /// the cause
-        source: serde_json::Error,
+        /// 1-based line of the error
+        line: usize,
+        /// 1-based column of the error
+        column: usize,
+        /// what kind of error (never a quote of the file)
+        kind: &'static str,
     },
     /// the catalog file is missing
     #[error(
-        "the sandbox catalog `{0}` does not exist: it declares what the platform holds before any apply"
+        "the sandbox catalog `{}` does not exist: it declares what the platform holds before any apply (or name an existing sandbox state with --sandbox)", .0.display()
     )]
     CatalogMissing(PathBuf),
-    /// the catalog file does not parse
-    #[error("the sandbox catalog `{path}` is invalid: {source}")]
+    /// the catalog file does not parse (where and what kind of error, never the file's
+    /// text: the catalog is not a configuration file)
+    #[error("the sandbox catalog `{}` is invalid: {kind} at line {line}, column {column}", .path.display())]
     CatalogInvalid {
         /// the file
         path: PathBuf,
-        /// the cause
-        source: Box<toml::de::Error>,
+        /// 1-based line of the error
+        line: usize,
+        /// 1-based column of the error
+        column: usize,
+        /// what kind of error (never a quote of the file)
+        kind: &'static str,
+    },
+    /// a path of the configuration's `[backend]` that leaves the configuration directory
+    #[error(
+        "{what} leaves the configuration directory, so it is neither read nor written; to keep the sandbox state elsewhere, give --sandbox PATH (or SOCIALFORM_SANDBOX)"
+    )]
+    PathOutside {
+        /// the key or file, as the user knows it (`[backend] path`)
+        what: String,
+    },
+    /// a file of the backend that is not a regular file, or too large
+    #[error("cannot use `{}`: {reason}", .path.display())]
+    File {
+        /// the file
+        path: PathBuf,
+        /// why
+        reason: crate::config::files::FileError,
     },
     /// the state belongs to another workspace
     #[error("the sandbox state `{path}` belongs to workspace `{found}`, not `{expected}`")]
@@ -252,6 +278,69 @@ pub struct OpenOptions {
     pub lock_timeout: Duration,
     /// http only: reports retries and waits (never with the token)
     pub on_retry: Option<http::Notify>,
+    /// sandbox only: the state file to use instead of `[backend] path`, from the command
+    /// line or the environment (trusted, so anywhere)
+    pub sandbox: Option<PathBuf>,
+}
+
+/// Where a sandbox keeps its state and its catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxFiles {
+    /// the state file (its lock is beside it, with `.lock` appended)
+    pub state: PathBuf,
+    /// the catalog the state is created from on first use
+    pub catalog: PathBuf,
+}
+
+fn confined(
+    root: &std::path::Path,
+    value: &str,
+    what: impl Fn() -> String,
+) -> Result<PathBuf, BackendError> {
+    use crate::config::files::{self, FileError};
+    match files::confine(root, value) {
+        Ok(p) => Ok(p),
+        Err(FileError::Outside) => Err(BackendError::PathOutside { what: what() }),
+        Err(reason) => Err(BackendError::File {
+            path: root.join(value),
+            reason,
+        }),
+    }
+}
+
+/// The sandbox files of a configuration in `dir`: `sandbox` (from `--sandbox` or
+/// `SOCIALFORM_SANDBOX`) if given, else `[backend] path`, which like `[backend] catalog`
+/// must stay inside `dir` once links are resolved ([`BackendError::PathOutside`]). The
+/// paths returned are resolved: use them, not `dir.join(...)`.
+pub fn sandbox_files(
+    backend: &crate::config::types::Backend,
+    dir: &std::path::Path,
+    sandbox: Option<&std::path::Path>,
+) -> Result<SandboxFiles, BackendError> {
+    let root = crate::config::files::root_of(dir).map_err(|source| BackendError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let state = match sandbox {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let value = backend.sandbox_path();
+            let state = confined(&root, value, || match &backend.path {
+                Some(_) => "`[backend] path`".to_string(),
+                None => format!("the sandbox state file `{value}`"),
+            })?;
+            // The lock beside it is opened for writing: it must not lead out either.
+            let lock = format!("{value}.lock");
+            confined(&root, &lock, || format!("the sandbox lock file `{lock}`"))?;
+            state
+        }
+    };
+    let value = backend.catalog_path();
+    let catalog = confined(&root, value, || match &backend.catalog {
+        Some(_) => "`[backend] catalog`".to_string(),
+        None => format!("the sandbox catalog `{value}`"),
+    })?;
+    Ok(SandboxFiles { state, catalog })
 }
 
 /// Opens the backend a configuration names. `on_wait` is called once, with the lock
@@ -265,9 +354,10 @@ pub fn open(
     let backend = config.backend.clone().unwrap_or_default();
     match backend.kind {
         crate::config::types::BackendKind::Sandbox => {
+            let files = sandbox_files(&backend, dir, options.sandbox.as_deref())?;
             let sandbox = sandbox::Sandbox::open(
-                &dir.join(backend.sandbox_path()),
-                &dir.join(backend.catalog_path()),
+                &files.state,
+                &files.catalog,
                 &config.workspace.name,
                 options.lock_timeout,
                 on_wait,

@@ -14,10 +14,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Backend, BackendError, Catalog, LiveResource, LiveState, Refusal, Write, WriteOp};
+use crate::config::files::{self, FileError};
 use crate::model::{Kind, MANAGER, PLATFORM_FIELDS, Resource};
 
 /// The state file's format version.
 const STATE_VERSION: u32 = 1;
+
+/// The largest state file the sandbox reads: 256 MiB, far above what socialform writes
+/// for a workspace of tens of thousands of resources, and a bound on the memory a state
+/// file planted in a configuration directory can take.
+pub const MAX_STATE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The sandbox state file, as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -104,18 +110,49 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackendError + '_ {
     }
 }
 
+fn unusable(path: &Path) -> impl FnOnce(FileError) -> BackendError + '_ {
+    move |reason| match reason {
+        FileError::Io(source) => BackendError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        reason => BackendError::File {
+            path: path.to_path_buf(),
+            reason,
+        },
+    }
+}
+
+/// Opens (creating it if needed) the lock file, never waiting on a FIFO or a device put
+/// in its place: the open is non-blocking, and only a regular file is kept.
+fn open_lock_file(path: &Path) -> Result<File, BackendError> {
+    if let Ok(meta) = std::fs::metadata(path)
+        && let Some(kind) = files::non_file_kind(&meta)
+    {
+        return Err(unusable(path)(FileError::NotAFile(kind)));
+    }
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(io(path))?;
+    let meta = file.metadata().map_err(io(path))?;
+    if let Some(kind) = files::non_file_kind(&meta) {
+        return Err(unusable(path)(FileError::NotAFile(kind)));
+    }
+    Ok(file)
+}
+
 /// Takes the exclusive lock on `path`, waiting up to `timeout`.
 fn lock(
     path: &Path,
     timeout: Duration,
     on_wait: &mut dyn FnMut(&Path),
 ) -> Result<File, BackendError> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(io(path))?;
+    let file = open_lock_file(path)?;
     let start = Instant::now();
     let mut told = false;
     loop {
@@ -152,7 +189,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BackendError> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = File::create(&tmp).map_err(io(&tmp))?;
+        // A new file, never one that exists (a link planted under the temp file's name
+        // would otherwise be written through).
+        let create = || File::options().write(true).create_new(true).open(&tmp);
+        let mut f = match create() {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                std::fs::remove_file(&tmp).map_err(io(&tmp))?;
+                create()
+            }
+            other => other,
+        }
+        .map_err(io(&tmp))?;
         f.write_all(bytes).map_err(io(&tmp))?;
         f.sync_all().map_err(io(&tmp))?;
         drop(f);
@@ -199,6 +246,9 @@ impl Sandbox {
         lock_timeout: Duration,
         on_wait: &mut dyn FnMut(&Path),
     ) -> Result<Sandbox, BackendError> {
+        // A state that is not a regular file (a FIFO, a device) is refused before
+        // anything is created beside it.
+        files::check_readable(path, u64::MAX).map_err(unusable(path))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
@@ -208,13 +258,15 @@ impl Sandbox {
         // A run killed between writing its temp file and renaming it leaves a full copy
         // of the state behind; holding the lock, no other run can be writing one now.
         remove_stale_temps(path);
-        let state = if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(io(path))?;
-            let state: State =
-                serde_json::from_str(&text).map_err(|source| BackendError::Corrupt {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+        let exists = files::check_readable(path, MAX_STATE_BYTES).map_err(unusable(path))?;
+        let state = if exists {
+            let text = files::read_text(path, MAX_STATE_BYTES).map_err(unusable(path))?;
+            let state: State = serde_json::from_str(&text).map_err(|e| BackendError::Corrupt {
+                path: path.to_path_buf(),
+                line: e.line(),
+                column: e.column(),
+                kind: json_error_kind(&e),
+            })?;
             if state.workspace != workspace {
                 return Err(BackendError::WrongWorkspace {
                     path: path.to_path_buf(),
@@ -224,9 +276,6 @@ impl Sandbox {
             }
             state
         } else {
-            if !catalog.is_file() {
-                return Err(BackendError::CatalogMissing(catalog.to_path_buf()));
-            }
             let state = State::initial(workspace, read_catalog(catalog)?);
             persist(path, &state)?;
             state
@@ -246,15 +295,70 @@ impl Sandbox {
     }
 }
 
-/// Reads a sandbox catalog file (config.md, "The sandbox catalog").
-pub fn read_catalog(path: &Path) -> Result<Catalog, BackendError> {
-    if !path.is_file() {
-        return Err(BackendError::CatalogMissing(path.to_path_buf()));
+/// What kind of JSON error, in words that never quote the file.
+fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Eof => "the file ends early",
+        serde_json::error::Category::Data => "a value of the wrong type or shape",
+        serde_json::error::Category::Io => "a read error",
     }
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
-    toml::from_str(&text).map_err(|e| BackendError::CatalogInvalid {
-        path: path.to_path_buf(),
-        source: Box::new(e),
+}
+
+/// What kind of catalog error, in words that never quote the file. `toml`'s own messages
+/// quote the offending line (and serde's name the value), so only their kind is kept.
+fn catalog_error_kind(message: &str) -> &'static str {
+    if message.starts_with("unknown field") {
+        "a key the catalog format does not define"
+    } else if message.starts_with("missing field") {
+        "a required key is missing"
+    } else if message.starts_with("invalid type") {
+        "a value of the wrong type"
+    } else if message.starts_with("invalid length") {
+        "a list of the wrong length"
+    } else if message.starts_with("duplicate") {
+        "a key defined twice"
+    } else {
+        "a value the catalog format does not accept"
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
+/// Reads a sandbox catalog file (config.md, "The sandbox catalog"): a regular file of at
+/// most 8 MiB. Its errors say where and what kind, never what the file holds.
+pub fn read_catalog(path: &Path) -> Result<Catalog, BackendError> {
+    let text = match files::read_text(path, files::MAX_FILE_BYTES) {
+        Ok(text) => text,
+        Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(BackendError::CatalogMissing(path.to_path_buf()));
+        }
+        Err(e) => return Err(unusable(path)(e)),
+    };
+    let invalid = |offset: usize, kind: &'static str| {
+        let (line, column) = line_col(&text, offset);
+        BackendError::CatalogInvalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            kind,
+        }
+    };
+    // Syntax first, so that its errors are told apart from the format's.
+    if let Err(e) = text.parse::<toml::Table>() {
+        let offset = e.span().map_or(0, |s| s.start);
+        return Err(invalid(offset, "not valid TOML"));
+    }
+    toml::from_str(&text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        invalid(offset, catalog_error_kind(e.message()))
     })
 }
 
@@ -421,10 +525,8 @@ fn apply(state: &mut State, w: &Write) -> Result<u64, BackendError> {
 }
 
 fn persist(path: &Path, state: &State) -> Result<(), BackendError> {
-    let mut text = serde_json::to_string_pretty(state).map_err(|source| BackendError::Corrupt {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let mut text = serde_json::to_string_pretty(state)
+        .map_err(|e| io(path)(std::io::Error::other(e.to_string())))?;
     text.push('\n');
     write_atomic(path, text.as_bytes())
 }
@@ -569,6 +671,61 @@ mod tests {
                 .filter(|r| r.managed_by.is_some())
                 .count(),
             1
+        );
+    }
+
+    #[test]
+    fn catalog_and_state_errors_never_quote_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = "s3cr3t-v4lue";
+        let catalog = dir.path().join("catalog.toml");
+        for (text, kind, line, column) in [
+            (
+                format!("flows = [\"a\"]\n{secret} = 1\n"),
+                "a key the catalog format does not define",
+                2,
+                1,
+            ),
+            (
+                format!("flows = [\"a\"]\nflows = \"{secret}\"\n"),
+                "not valid TOML",
+                2,
+                1,
+            ),
+            (
+                format!("platform_attributes = \"{secret}\"\n"),
+                "a value of the wrong type",
+                1,
+                23,
+            ),
+            (format!("flows = [\"{secret}\n"), "not valid TOML", 1, 23),
+        ] {
+            std::fs::write(&catalog, &text).unwrap();
+            let e = read_catalog(&catalog).unwrap_err();
+            let shown = e.to_string();
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(
+                shown.contains(&format!("{kind} at line {line}, column {column}")),
+                "{text:?}: {shown}"
+            );
+        }
+        std::fs::write(&catalog, "flows = []\n").unwrap();
+        let state = dir.path().join(".socialform/sandbox.json");
+        std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+        std::fs::write(&state, format!("{{\"format_version\": \"{secret}\"}}")).unwrap();
+        let e = Sandbox::open(
+            &state,
+            &catalog,
+            "w",
+            Duration::from_millis(100),
+            &mut |_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains(secret), "{e}");
+        assert!(
+            e.contains("a value of the wrong type or shape at line 1"),
+            "{e}"
         );
     }
 

@@ -43,9 +43,18 @@ fn read_plan(path: &Path) -> Result<Plan, Error> {
         path: path.display().to_string(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|source| Error::PlanFile {
-        path: path.display().to_string(),
-        source,
+    // serde's messages may quote the file; say where and what kind of error only.
+    serde_json::from_str(&text).map_err(|e| {
+        let kind = match e.classify() {
+            serde_json::error::Category::Syntax => "not valid JSON",
+            serde_json::error::Category::Eof => "the file ends early",
+            serde_json::error::Category::Data => "not the plan format",
+            serde_json::error::Category::Io => "a read error",
+        };
+        Error::PlanFile {
+            path: path.display().to_string(),
+            reason: format!("{kind} at line {}, column {}", e.line(), e.column()),
+        }
     })
 }
 

@@ -40,6 +40,10 @@ pub struct ReadOptions {
     /// Seconds to wait for another socialform run to release the platform's lock.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub lock_timeout: u64,
+    /// The sandbox state file to use, anywhere: takes precedence over `[backend] path`,
+    /// which must stay inside the configuration directory (sandbox backend only).
+    #[arg(long, value_name = "PATH", env = "SOCIALFORM_SANDBOX", long_help = super::plan::SANDBOX_HELP)]
+    pub sandbox: Option<PathBuf>,
     /// How to print the configuration's diagnostics, when it has errors.
     #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
     pub diagnostics: DiagFormat,
@@ -71,7 +75,8 @@ pub(super) fn load_checked(
 /// Reads one snapshot of the platform of a loaded configuration; the platform's lock is
 /// released before returning.
 pub(super) fn read_platform(loaded: &Loaded, common: &ReadOptions) -> Result<LiveState, Error> {
-    let mut platform = super::plan::open_platform(loaded, common.lock_timeout)?;
+    let mut platform =
+        super::plan::open_platform(loaded, common.lock_timeout, common.sandbox.as_deref())?;
     Ok(platform.read()?)
 }
 
@@ -115,7 +120,7 @@ pub fn cmd_import(args: Args, color: Color) -> Result<Outcome, Error> {
         source,
     })?;
     let config = &loaded.config;
-    let backend = import::backend_for(config.backend.as_ref(), &loaded.dir, &out);
+    let backend = import::backend_for(config.backend.as_ref());
     let imported = import::import(
         &live,
         &config.workspace.name,
@@ -161,14 +166,29 @@ pub fn cmd_import(args: Args, color: Color) -> Result<Outcome, Error> {
         .notes
         .iter()
         .any(|n| matches!(n, Note::Adopted(_) | Note::Differs { .. }));
+    // A configuration names no file outside its directory: the new one reads the same
+    // sandbox through --sandbox.
+    let source_backend = config.backend.clone().unwrap_or_default();
+    let sandbox = match source_backend.kind {
+        socialform::config::types::BackendKind::Sandbox => {
+            let files = socialform::backend::sandbox_files(
+                &source_backend,
+                &loaded.dir,
+                args.common.sandbox.as_deref(),
+            )?;
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            format!(" --sandbox {}", import::relative_path(&cwd, &files.state))
+        }
+        socialform::config::types::BackendKind::Http => String::new(),
+    };
     if adopted {
         eprintln!(
-            "Next: `socialform plan {}` shows the changes listed above; nothing else.",
+            "Next: `socialform plan {}{sandbox}` shows the changes listed above; nothing else.",
             out.display()
         );
     } else {
         eprintln!(
-            "Next: `socialform plan {}` shows no changes.",
+            "Next: `socialform plan {}{sandbox}` shows no changes.",
             out.display()
         );
     }

@@ -106,12 +106,9 @@ pub enum Error {
     /// the platform could not be read or written
     #[error(transparent)]
     Backend(#[from] socialform::backend::BackendError),
-    /// a saved plan that does not parse
-    #[error("`{path}` is not a socialform plan file: {source}")]
-    PlanFile {
-        path: String,
-        source: serde_json::Error,
-    },
+    /// a saved plan that does not parse (where and what kind of error, never its text)
+    #[error("`{path}` is not a socialform plan file: {reason}")]
+    PlanFile { path: String, reason: String },
     /// a saved plan that went stale: nothing was applied
     #[error(
         "the saved plan `{path}` is stale, nothing was applied: {reason}; run `socialform plan` again"

@@ -49,10 +49,22 @@ pub struct Common {
     /// Seconds to wait for another socialform run to release the platform's lock.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub lock_timeout: u64,
+    /// The sandbox state file to use, anywhere: takes precedence over `[backend] path`,
+    /// which must stay inside the configuration directory (sandbox backend only).
+    #[arg(long, value_name = "PATH", env = "SOCIALFORM_SANDBOX", long_help = SANDBOX_HELP)]
+    pub sandbox: Option<PathBuf>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
     pub diagnostics: DiagFormat,
 }
+
+/// The long help of `--sandbox`, shared by every command that opens the platform.
+pub(super) const SANDBOX_HELP: &str = "The sandbox state file to use, anywhere (its lock is \
+beside it, PATH.lock). The command line and the environment are trusted, the configuration \
+is not: `[backend] path` must stay inside the configuration directory, while --sandbox may \
+name any file, to keep the state outside a checkout or to share one sandbox between two \
+configuration directories. Takes precedence over `[backend] path`; used by the sandbox \
+backend only.";
 
 /// A configuration that validated and passed the live checks: its backend (holding the
 /// lock) and the plan.
@@ -68,12 +80,14 @@ pub struct Prepared {
 pub(super) fn open_platform(
     loaded: &socialform::config::Loaded,
     lock_timeout: u64,
+    sandbox: Option<&Path>,
 ) -> Result<Box<dyn Backend>, backend::BackendError> {
     let options = backend::OpenOptions {
         lock_timeout: Duration::from_secs(lock_timeout),
         on_retry: Some(backend::http::Notify(std::sync::Arc::new(|line: &str| {
             eprintln!("  retry: {line}")
         }))),
+        sandbox: sandbox.map(Path::to_path_buf),
     };
     let mut on_wait = |lock: &Path| {
         eprintln!(
@@ -106,7 +120,8 @@ pub fn prepare(
         report(&loaded.diagnostics, "validate");
         return Ok(Err(Outcome::Failed));
     }
-    let opened = open_platform(&loaded, common.lock_timeout).and_then(|mut b| Ok((b.read()?, b)));
+    let opened = open_platform(&loaded, common.lock_timeout, common.sandbox.as_deref())
+        .and_then(|mut b| Ok((b.read()?, b)));
     let (live, backend) = match opened {
         Ok(x) => x,
         Err(e) => {
@@ -121,18 +136,30 @@ pub fn prepare(
         return Ok(Err(Outcome::Failed));
     }
     let desired = socialform::model::desired(&loaded.config);
-    let config_path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let config_id = socialform::model::config_id(&loaded.dir, &loaded.config.workspace.name);
     let planned = plan::build(&plan::Input {
         workspace: &loaded.config.workspace.name,
         prune: loaded.config.workspace.prune,
-        config_path: config_path.display().to_string(),
+        config_path: recorded_path(path),
         config_hash: socialform::model::config_hash(&loaded.config, &desired),
         config_id: &config_id,
         desired: &desired,
         live: &live,
     });
     Ok(Ok(Prepared { backend, planned }))
+}
+
+/// The configuration's path as a saved plan records it: relative to the working
+/// directory, `/`-separated, so that `apply PLANFILE` in a fresh checkout (another
+/// directory, same layout) finds it; absolute only when the two share no root.
+fn recorded_path(path: &Path) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) => socialform::import::relative_path(&cwd, path),
+        Err(_) => std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .to_string_lossy()
+            .replace('\\', "/"),
+    }
 }
 
 /// Runs `plan`.

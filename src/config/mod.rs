@@ -1,8 +1,15 @@
 //! Loading a configuration: the files of a directory (or one file), parsed with spans,
 //! merged, checked against the JSON Schema, decoded into the typed [`Config`], and checked
-//! by the rules. Every problem becomes a diagnostic; only a missing root is an error.
+//! by the rules. Every problem becomes a diagnostic; only a missing root (or a file that
+//! is part of a larger configuration) is an error.
+//!
+//! The configuration is untrusted input (it comes from pull requests): files are read
+//! through [`files`], inside the configuration directory only, regular files of at most
+//! [`files::MAX_FILE_BYTES`], and the walk never follows a link to a directory.
 
 pub mod conditions;
+mod decode;
+pub mod files;
 pub mod schema;
 pub mod tree;
 pub mod types;
@@ -10,15 +17,17 @@ pub mod when;
 
 use std::path::{Path as FsPath, PathBuf};
 
-use serde::de::DeserializeOwned;
-
 use crate::diagnostics::{Code, Diagnostic, Sources};
 use crate::rules;
+use files::FileError;
 pub use tree::{Node, Path, Seg};
 pub use types::Config;
 
 /// The root file of a configuration directory.
 pub const ROOT_FILE: &str = "socialform.toml";
+
+/// The sandbox catalog when `[backend] catalog` does not name one.
+pub const DEFAULT_CATALOG: &str = "catalog.toml";
 
 /// Why a configuration could not be loaded at all.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +38,21 @@ pub enum LoadError {
     /// A directory without `socialform.toml`.
     #[error("`{0}` has no `socialform.toml`: a configuration directory needs a root file")]
     NoRoot(PathBuf),
-    /// A directory that could not be listed.
+    /// A file given on its own while other configuration files sit beside or below it:
+    /// acting on it would act on part of a configuration.
+    #[error(
+        "`{}` is part of the configuration directory `{}` (which also holds `{}`): give the directory, `{}`, so that no command acts on part of a configuration",
+        display_name(.file), display_name(.dir), display_name(.other), display_name(.dir)
+    )]
+    PartOfDirectory {
+        /// the file given
+        file: PathBuf,
+        /// its directory: the configuration to give instead
+        dir: PathBuf,
+        /// one other `*.toml` file found there
+        other: PathBuf,
+    },
+    /// A directory that could not be listed or resolved.
     #[error("cannot read `{path}`: {source}")]
     Io {
         /// the path
@@ -62,78 +85,130 @@ impl Loaded {
 }
 
 fn display_name(path: &FsPath) -> String {
-    path.to_string_lossy()
-        .replace('\\', "/")
-        .trim_start_matches("./")
-        .to_string()
-}
-
-/// Every `*.toml` below `dir`, sorted, skipping hidden folders and `.socialform/`.
-fn toml_files(dir: &FsPath, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if path.is_dir() {
-            if !name.starts_with('.') && name != "target" {
-                toml_files(&path, out)?;
-            }
-        } else if name.ends_with(".toml") && !name.starts_with('.') {
-            out.push(path);
-        }
+    let s = path.to_string_lossy().replace('\\', "/");
+    let s = s.trim_start_matches("./");
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s.to_string()
     }
-    Ok(())
 }
 
-/// Loads and checks a configuration directory or a single root file. The live checks of
-/// `plan` come later, on the result.
+/// The diagnostic of a configuration file that is not read. It has no span: the file
+/// has no text socialform may show.
+fn unread_file(shown: &FsPath, problem: &FileError) -> Diagnostic {
+    let name = display_name(shown);
+    match problem {
+        FileError::Outside => Diagnostic::new(
+            Code::PathOutside,
+            format!(
+                "`{name}` is a symbolic link to a file outside the configuration directory; it is not read"
+            ),
+        )
+        .help(
+            "a configuration reads only files inside its directory: copy the file in, or remove the link",
+        ),
+        FileError::NotAFile(kind) => Diagnostic::new(
+            Code::NotAFile,
+            format!("`{name}` is {kind}, not a regular file; it is not read"),
+        )
+        .help(
+            "configuration files are regular files: remove it, or rename it so that it does not end in `.toml`",
+        ),
+        FileError::TooLarge(limit) => Diagnostic::new(
+            Code::TooLarge,
+            format!(
+                "`{name}` is larger than {} MiB; it is not read",
+                limit / (1024 * 1024)
+            ),
+        )
+        .help("split it into several files of the directory: they are merged into one configuration"),
+        FileError::Io(e) => Diagnostic::new(Code::Io, format!("cannot read `{name}`: {e}")),
+    }
+}
+
+/// Where to read a file that the walk or the command line reached: the file itself, or
+/// the target of a symbolic link when that is inside the configuration directory.
+fn readable(root: &FsPath, path: &FsPath) -> Result<PathBuf, FileError> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        files::within(root, path)
+    } else {
+        Ok(path.to_path_buf())
+    }
+}
+
+fn same_file(a: &FsPath, b: &FsPath) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn same_entry(a: &FsPath, b: &FsPath) -> bool {
+    files::normalize(a) == files::normalize(b) || same_file(a, b)
+}
+
+/// Loads and checks a configuration directory, or a single root file that is a
+/// configuration on its own: one beside and below which no other `*.toml` file sits
+/// (hidden folders, `.socialform/` and the catalog it names excepted). A file that is part
+/// of a directory is refused ([`LoadError::PartOfDirectory`]). The live checks of `plan`
+/// come later, on the result.
 pub fn load(input: &FsPath) -> Result<Loaded, LoadError> {
-    if !input.exists() {
+    load_with(input, false)
+}
+
+/// Loads one file as a configuration on its own, whatever else sits in its directory.
+///
+/// This is an explicit escape hatch for tests and tools that keep many one-file
+/// configurations side by side (the fixtures of `tests/fixtures/`); no command uses it,
+/// since a command that acts on part of a configuration could write a partial one. Paths
+/// in the file are still relative to its directory and confined to it.
+pub fn load_standalone(file: &FsPath) -> Result<Loaded, LoadError> {
+    load_with(file, true)
+}
+
+fn load_with(input: &FsPath, standalone: bool) -> Result<Loaded, LoadError> {
+    if std::fs::symlink_metadata(input).is_err() {
         return Err(LoadError::NotFound(input.to_path_buf()));
     }
-    let (dir, root_path, is_dir) = if input.is_dir() {
+    let is_dir = input.is_dir();
+    let (dir, root_path) = if is_dir {
         let root = input.join(ROOT_FILE);
-        if !root.is_file() {
+        if std::fs::symlink_metadata(&root).is_err() {
             return Err(LoadError::NoRoot(input.to_path_buf()));
         }
-        (input.to_path_buf(), root, true)
+        (input.to_path_buf(), root)
     } else {
-        let dir = input.parent().map(FsPath::to_path_buf).unwrap_or_default();
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
-        (dir, input.to_path_buf(), false)
+        let dir = input
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), FsPath::to_path_buf);
+        (dir, input.to_path_buf())
     };
+    let root = files::root_of(&dir).map_err(|source| LoadError::Io {
+        path: dir.clone(),
+        source,
+    })?;
 
     let mut sources = Sources::default();
     let mut diagnostics = Vec::new();
     let mut syntax_failed = false;
 
-    let mut parse_file = |path: &FsPath,
+    let mut parse_file = |shown: &FsPath,
+                          real: Result<PathBuf, FileError>,
                           sources: &mut Sources,
                           diagnostics: &mut Vec<Diagnostic>|
      -> Option<Node> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match real.and_then(|real| files::read_text(&real, files::MAX_FILE_BYTES)) {
             Ok(t) => t,
-            Err(e) => {
-                diagnostics.push(Diagnostic::new(
-                    Code::Io,
-                    format!("cannot read `{}`: {e}", display_name(path)),
-                ));
+            Err(problem) => {
+                diagnostics.push(unread_file(shown, &problem));
                 syntax_failed = true;
                 return None;
             }
         };
-        let id = sources.add(display_name(path), path.to_path_buf(), text);
+        let id = sources.add(display_name(shown), shown.to_path_buf(), text);
         match Node::parse(id, &sources.get(id).text) {
             Ok(node) => Some(node),
             Err(errors) => {
@@ -155,24 +230,41 @@ pub fn load(input: &FsPath) -> Result<Loaded, LoadError> {
         }
     };
 
-    let root = parse_file(&root_path, &mut sources, &mut diagnostics);
-    let mut tree = root.unwrap_or_else(|| empty_tree(&sources));
+    let root_node = parse_file(
+        &root_path,
+        readable(&root, &root_path),
+        &mut sources,
+        &mut diagnostics,
+    );
+    let mut tree = root_node.unwrap_or_else(|| empty_tree(&sources));
 
-    if is_dir {
-        let catalog = tree
-            .at(&Path::keys(["backend", "catalog"]))
-            .and_then(Node::as_str)
-            .unwrap_or("catalog.toml")
-            .to_string();
-        let catalog_path = dir.join(catalog);
-        let mut files = Vec::new();
-        toml_files(&dir, &mut files)?;
+    // The catalog the root file names is not configuration, wherever it is.
+    let catalog = tree
+        .at(&Path::keys(["backend", "catalog"]))
+        .and_then(Node::as_str)
+        .unwrap_or(DEFAULT_CATALOG)
+        .to_string();
+    let catalog_path = dir.join(&catalog);
+    let other_file = |p: &FsPath| !same_entry(p, &root_path) && !same_entry(p, &catalog_path);
+
+    if !is_dir {
+        if !standalone
+            && let Some(other) = files::toml_files(&dir, &root, &other_file, true).first()
+        {
+            return Err(LoadError::PartOfDirectory {
+                file: input.to_path_buf(),
+                dir,
+                other: other.shown().to_path_buf(),
+            });
+        }
+    } else {
         let mut conflicts = Vec::new();
-        for path in files {
-            if same_file(&path, &root_path) || same_file(&path, &catalog_path) {
-                continue;
-            }
-            let Some(mut node) = parse_file(&path, &mut sources, &mut diagnostics) else {
+        for found in files::toml_files(&dir, &root, &other_file, false) {
+            let (shown, real) = match found {
+                files::Found::File { shown, real } => (shown, Ok(real)),
+                files::Found::Refused { shown, problem } => (shown, Err(problem)),
+            };
+            let Some(mut node) = parse_file(&shown, real, &mut sources, &mut diagnostics) else {
                 continue;
             };
             if let tree::Value::Table(t) = &mut node.value {
@@ -204,20 +296,28 @@ pub fn load(input: &FsPath) -> Result<Loaded, LoadError> {
 
     let mut config = Config::default();
     if !syntax_failed {
-        let mut doc = tree.to_json();
+        let doc = tree.to_json();
         let findings = schema::check(&tree, &doc);
         let error_paths: Vec<Path> = findings.iter().map(|f| f.path.clone()).collect();
-        for prune in findings.iter().filter_map(|f| f.prune.as_ref()) {
-            remove_at(&mut doc, prune);
-        }
-        config = decode(&tree, &doc, &error_paths, &mut diagnostics);
+        let undecodable: Vec<Path> = findings.iter().filter_map(|f| f.prune.clone()).collect();
+        let decoded = decode::decode(&tree, &doc, &error_paths, &undecodable, &mut diagnostics);
         diagnostics.extend(findings.into_iter().map(|f| f.diag));
-        diagnostics.extend(rules::check(&rules::Input {
-            tree: &tree,
-            config: &config,
+        config = decoded.config;
+        let (checked_config, checked_tree) = match &decoded.checked {
+            Some((c, t)) => (c, t),
+            None => (&config, &tree),
+        };
+        let found = rules::check(&rules::Input {
+            tree: checked_tree,
+            config: checked_config,
             sources: &sources,
             dir: &dir,
-        }));
+        });
+        diagnostics.extend(
+            found
+                .into_iter()
+                .filter(|d| !decode::mentions_placeholder(d)),
+        );
     }
     crate::diagnostics::sort(&mut diagnostics);
     Ok(Loaded {
@@ -227,37 +327,6 @@ pub fn load(input: &FsPath) -> Result<Loaded, LoadError> {
         config,
         diagnostics,
     })
-}
-
-/// Removes the table key at `path` from a JSON document (nothing if it is not there).
-fn remove_at(doc: &mut serde_json::Value, path: &Path) {
-    let Some((Seg::Key(last), parents)) = path.0.split_last() else {
-        return;
-    };
-    let mut node = doc;
-    for seg in parents {
-        node = match (seg, node) {
-            (Seg::Key(k), serde_json::Value::Object(o)) => match o.get_mut(k) {
-                Some(n) => n,
-                None => return,
-            },
-            (Seg::Index(i), serde_json::Value::Array(a)) => match a.get_mut(*i) {
-                Some(n) => n,
-                None => return,
-            },
-            _ => return,
-        };
-    }
-    if let serde_json::Value::Object(o) = node {
-        o.shift_remove(last);
-    }
-}
-
-fn same_file(a: &FsPath, b: &FsPath) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
 }
 
 fn empty_tree(sources: &Sources) -> Node {
@@ -270,100 +339,5 @@ fn empty_tree(sources: &Sources) -> Node {
         value: tree::Value::Table(Default::default()),
         span: crate::diagnostics::Span { file, range: 0..0 },
         key_span: None,
-    }
-}
-
-/// Decodes the document into the typed configuration, resource by resource, so that one
-/// broken profile does not hide the rules' findings on the others. A resource that fails
-/// to decode has a schema error already; if it does not, the decode error is reported.
-fn decode(
-    tree: &Node,
-    doc: &serde_json::Value,
-    error_paths: &[Path],
-    out: &mut Vec<Diagnostic>,
-) -> Config {
-    if error_paths.is_empty() {
-        match serde_json::from_value::<Config>(doc.clone()) {
-            Ok(c) => return c,
-            Err(e) => out.push(
-                Diagnostic::new(
-                    Code::SchemaOther,
-                    format!("the configuration does not decode: {e}"),
-                )
-                .at(tree.span_of(&Path::root()), "here"),
-            ),
-        }
-    }
-    let mut dec = Decoder {
-        tree,
-        error_paths,
-        out,
-    };
-    let mut config = Config::default();
-    if let Some(w) = dec.one(doc, "workspace") {
-        config.workspace = w;
-    }
-    config.backend = dec.one(doc, "backend");
-    config.contacts = dec.one(doc, "contacts");
-    config.messaging = dec.one(doc, "messaging");
-    config.profiles = dec.each(doc, "profiles");
-    config.groups = dec.each(doc, "groups");
-    config.mailboxes = dec.each(doc, "mailboxes");
-    config.contact_attributes = dec.each(doc, "contact_attributes");
-    config.proactive_messages = dec.each(doc, "proactive_messages");
-    config
-}
-
-struct Decoder<'a> {
-    tree: &'a Node,
-    error_paths: &'a [Path],
-    out: &'a mut Vec<Diagnostic>,
-}
-
-impl Decoder<'_> {
-    fn attempt<T: DeserializeOwned>(
-        &mut self,
-        value: &serde_json::Value,
-        path: &Path,
-    ) -> Option<T> {
-        match serde_json::from_value::<T>(value.clone()) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let span = self.tree.span_of(path);
-                let covered = self.error_paths.iter().any(|p| p.0.starts_with(&path.0));
-                if !covered {
-                    self.out.push(
-                        Diagnostic::new(
-                            Code::SchemaOther,
-                            format!("`{path}` does not decode: {e}"),
-                        )
-                        .at(span, "here"),
-                    );
-                }
-                None
-            }
-        }
-    }
-
-    fn one<T: DeserializeOwned>(&mut self, doc: &serde_json::Value, key: &str) -> Option<T> {
-        let v = doc.get(key)?;
-        self.attempt(v, &Path::keys([key]))
-    }
-
-    fn each<T: DeserializeOwned>(
-        &mut self,
-        doc: &serde_json::Value,
-        key: &str,
-    ) -> indexmap::IndexMap<String, T> {
-        let mut out = indexmap::IndexMap::new();
-        let Some(obj) = doc.get(key).and_then(serde_json::Value::as_object) else {
-            return out;
-        };
-        for (id, v) in obj {
-            if let Some(t) = self.attempt(v, &Path::keys([key, id.as_str()])) {
-                out.insert(id.clone(), t);
-            }
-        }
-        out
     }
 }

@@ -290,7 +290,9 @@ fn limit_source(path: &Path, max: usize) -> Option<&'static str> {
 pub struct Finding {
     /// the instance path of the error
     pub path: Path,
-    /// a table key whose value the schema rejected (absent for missing keys)
+    /// a value the schema rejected that cannot be decoded (absent for missing keys and for
+    /// values that decode): a table key is left out, an array item stands in for a
+    /// placeholder when the rules run
     pub prune: Option<Path>,
     /// the diagnostic
     pub diag: Diagnostic,
@@ -508,10 +510,7 @@ pub fn check(tree: &Node, doc: &Value) -> Vec<Finding> {
                 | ValidationErrorKind::AnyOf { .. }
                 | ValidationErrorKind::OneOfNotValid { .. }
         );
-        let prune = match path.0.last() {
-            Some(crate::config::Seg::Key(_)) if undecodable => Some(path.clone()),
-            _ => None,
-        };
+        let prune = (undecodable && !path.0.is_empty()).then(|| path.clone());
         out.push(Finding { path, prune, diag });
     }
     out

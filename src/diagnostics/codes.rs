@@ -38,6 +38,9 @@ codes! {
     TomlSyntax = ("config::syntax", Error, "the file is not valid TOML");
     DuplicateDefinition = ("config::duplicate_definition", Error, "the same table or key is defined in two places");
     RootOnlyTable = ("config::root_only_table", Error, "`[workspace]` or `[backend]` outside the root file");
+    PathOutside = ("config::path_outside", Error, "a path in the configuration, or a linked file, that leaves the configuration directory (absolute, `..` or a symbolic link)");
+    NotAFile = ("config::not_a_file", Error, "a FIFO, socket, device or directory where a regular file is read: never opened");
+    TooLarge = ("config::too_large", Error, "a configuration file, catalog or avatar over 8 MiB");
     // The schema: shape, types, allowed values.
     UnknownKey = ("schema::unknown_key", Error, "a key the format does not define (with a suggestion when one is close)");
     MissingKey = ("schema::missing_key", Error, "a required key is absent");

@@ -99,7 +99,8 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Basis {
-    /// the configuration directory or root file
+    /// the configuration directory or root file, relative to the working directory where
+    /// `plan` ran (`/`-separated), so a fresh checkout can apply it
     pub config: String,
     /// the hash of the configuration's desired state
     pub config_hash: String,

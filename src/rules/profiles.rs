@@ -2,6 +2,7 @@
 //! between keys, and the warnings of the spec.
 
 use crate::config::Path;
+use crate::config::files;
 use crate::config::types::{
     FacebookProfile, InstagramProfile, LiveChatProfile, Profile, WhatsappProfile, XButton, XProfile,
 };
@@ -134,12 +135,26 @@ fn avatar(ctx: &mut Ctx<'_>, path: &Path, avatar: &str) {
     if lower.starts_with("http://") || lower.starts_with("https://") {
         return;
     }
-    let file = ctx.input.dir.join(avatar);
-    let ext = file
+    // A path: relative to the configuration directory, inside it, a regular image file.
+    let Ok(root) = files::root_of(ctx.input.dir) else {
+        return;
+    };
+    let found = files::confine(&root, avatar)
+        .and_then(|real| files::check_readable(&real, files::MAX_FILE_BYTES));
+    let exists = match found {
+        Ok(exists) => exists,
+        Err(problem) => {
+            if let Some(d) = super::backend::path_problem(ctx, path, "the avatar path", &problem) {
+                ctx.push(d);
+            }
+            return;
+        }
+    };
+    let ext = std::path::Path::new(avatar)
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let problem = if !file.is_file() {
+    let problem = if !exists {
         Some(format!(
             "no file `{avatar}` relative to the configuration directory"
         ))
