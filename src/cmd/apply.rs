@@ -38,7 +38,8 @@ fn is_plan_file(path: &Path) -> bool {
     path.is_file() && path.extension().is_none_or(|e| e != "toml")
 }
 
-fn read_plan(path: &Path) -> Result<Plan, Error> {
+/// Reads a saved plan; shared by `apply` and `preview`.
+pub(super) fn read_plan(path: &Path) -> Result<Plan, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.display().to_string(),
         source,

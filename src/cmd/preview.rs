@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use socialform::diagnostics::Severity;
-use socialform::plan::Plan;
 
 use super::{Color, DiagFormat, Error, Outcome, counts, print_diagnostics};
 
@@ -31,17 +30,6 @@ pub struct Args {
     /// A plan saved by `socialform plan --out`, to show its changes before and after.
     #[arg(long, value_name = "PLANFILE")]
     plan: Option<PathBuf>,
-}
-
-fn read_plan(path: &Path) -> Result<Plan, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|source| Error::PlanFile {
-        path: path.display().to_string(),
-        source,
-    })
 }
 
 /// The default output directory: refused when a part of it below the configuration
@@ -78,7 +66,7 @@ pub fn cmd_preview(args: Args, color: Color) -> Result<Outcome, Error> {
         eprintln!("validate failed: {}", counts(&shown));
         return Ok(Outcome::Failed);
     }
-    let plan = args.plan.as_deref().map(read_plan).transpose()?;
+    let plan = args.plan.as_deref().map(super::apply::read_plan).transpose()?;
     let catalog = match socialform::preview::sandbox_catalog(&loaded.config, &loaded.dir) {
         Ok(c) => c,
         Err(e) => {
