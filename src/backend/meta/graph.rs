@@ -204,12 +204,12 @@ impl GraphFailure {
 pub enum Problem {
     /// Meta refused the request
     #[error("Meta answered {0}")]
-    Graph(GraphFailure),
+    Graph(Box<GraphFailure>),
     /// a rate limit: nothing more is sent for this account in this run
     #[error("Meta's rate limit was reached: {failure}; {}", retry_text(*.retry_after))]
     RateLimited {
         /// what Meta said
-        failure: GraphFailure,
+        failure: Box<GraphFailure>,
         /// when to retry, from Meta's usage headers or `Retry-After`
         retry_after: Option<Duration>,
     },
@@ -219,7 +219,7 @@ pub enum Problem {
     )]
     InvalidToken {
         /// what Meta said
-        failure: GraphFailure,
+        failure: Box<GraphFailure>,
         /// the variable
         env: String,
     },
@@ -605,10 +605,10 @@ impl Graph {
                 (p, false)
             });
         }
-        let Some(failure) = parse_failure(call.token, a.status, &a.body) else {
+        let Some(failure) = parse_failure(call.token, a.status, &a.body).map(Box::new) else {
             let text = quote(call.token, &String::from_utf8_lossy(&a.body));
             if a.status == 429 {
-                let failure = GraphFailure {
+                let failure = Box::new(GraphFailure {
                     status: 429,
                     code: 0,
                     subcode: None,
@@ -616,7 +616,7 @@ impl Graph {
                     user_message: None,
                     trace: None,
                     transient: false,
-                };
+                });
                 let retry_after = regain_access(&a.headers);
                 return Err((
                     Problem::RateLimited {
@@ -720,12 +720,14 @@ mod tests {
         bad.insert("x-page-usage", HeaderValue::from_static("not json"));
         assert_eq!(regain_access(&bad), None);
         let text = Problem::RateLimited {
-            failure: parse_failure(
-                &token(),
-                400,
-                br#"{"error":{"message":"(#613) Calls to this api have exceeded the rate limit.","code":613}}"#,
-            )
-            .unwrap(),
+            failure: Box::new(
+                parse_failure(
+                    &token(),
+                    400,
+                    br#"{"error":{"message":"(#613) Calls to this api have exceeded the rate limit.","code":613}}"#,
+                )
+                .unwrap(),
+            ),
             retry_after: Some(Duration::from_secs(720)),
         }
         .to_string();
