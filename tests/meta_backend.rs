@@ -592,6 +592,22 @@ fn an_instagram_update_goes_through_the_page() {
         fields(live(&state, "profile.acme_fb")),
         json!({"channel": "facebook", "account": PAGE})
     );
+    // A removed key is deleted, on the Instagram profile only.
+    let mut fewer = desired.clone();
+    fewer.as_object_mut().unwrap().remove("ice_breakers");
+    fewer["locales"]["fr_FR"]
+        .as_object_mut()
+        .unwrap()
+        .remove("ice_breakers");
+    emu.take_counts();
+    b.write(&update(ig, &fewer)).unwrap();
+    assert_eq!(
+        emu.take_counts().of(IG),
+        counts(&[("DELETE messenger_profile", 1)])
+    );
+    let state = b.read().unwrap();
+    let ig = live(&state, "profile.acme_ig");
+    assert_eq!(fields(ig), fewer);
     // Keys Instagram does not have are refused before anything is sent.
     emu.take_counts();
     let mut bad = desired.clone();

@@ -141,6 +141,11 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
+    /// Whether this is a Messenger Profile API call (its own limit: 10 per 10 minutes).
+    pub fn is_profile_api(&self) -> bool {
+        self.path.ends_with("/messenger_profile")
+    }
+
     /// `GET messenger_profile`, `POST upload`, ...: the request as messages name it.
     pub fn step(&self) -> String {
         let last = self.path.rsplit('/').next().unwrap_or_default();
@@ -206,12 +211,14 @@ pub enum Problem {
     #[error("Meta answered {0}")]
     Graph(Box<GraphFailure>),
     /// a rate limit: nothing more is sent for this account in this run
-    #[error("Meta's rate limit was reached: {failure}; {}", retry_text(*.retry_after))]
+    #[error("Meta's rate limit was reached: {failure}; {}", retry_text(*.retry_after, *.profile_api))]
     RateLimited {
         /// what Meta said
         failure: Box<GraphFailure>,
         /// when to retry, from Meta's usage headers or `Retry-After`
         retry_after: Option<Duration>,
+        /// whether the request was a Messenger Profile API call (10 per 10 minutes)
+        profile_api: bool,
     },
     /// code 190: the token is not valid (expired, revoked, another app's)
     #[error(
@@ -328,15 +335,16 @@ impl MetaError {
     }
 }
 
-fn retry_text(after: Option<Duration>) -> String {
+fn retry_text(after: Option<Duration>, profile_api: bool) -> String {
     match after {
         Some(d) => {
             let minutes = d.as_secs().div_ceil(60).max(1);
             format!("Meta says access comes back in about {minutes} minute(s): retry then")
         }
-        None => format!(
+        None if profile_api => format!(
             "Meta gives no time; the Messenger Profile API allows 10 calls per {PROFILE_WINDOW_MINUTES} minutes per Page, so retry in {PROFILE_WINDOW_MINUTES} minutes"
         ),
+        None => "Meta gives no time; Graph counts its rate limits over the last hour, so retry within the hour".to_string(),
     }
 }
 
@@ -622,6 +630,7 @@ impl Graph {
                     Problem::RateLimited {
                         failure,
                         retry_after,
+                        profile_api: call.is_profile_api(),
                     },
                     false,
                 ));
@@ -638,6 +647,7 @@ impl Graph {
                 Problem::RateLimited {
                     failure,
                     retry_after,
+                    profile_api: call.is_profile_api(),
                 },
                 false,
             ));
@@ -729,9 +739,12 @@ mod tests {
                 .unwrap(),
             ),
             retry_after: Some(Duration::from_secs(720)),
+            profile_api: true,
         }
         .to_string();
         assert!(text.contains("about 12 minute(s)"), "{text}");
+        assert!(retry_text(None, true).contains("retry in 10 minutes"));
+        assert!(retry_text(None, false).contains("within the hour"));
     }
 
     #[test]

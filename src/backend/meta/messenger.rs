@@ -278,6 +278,20 @@ impl Messenger {
         self.locales.retain(|_, v| !v.is_empty());
     }
 
+    /// Why the profile cannot be written, if it cannot: a menu button of a type the
+    /// configuration has no key for (read from Meta, never desired).
+    pub fn unwritable(&self) -> Option<String> {
+        std::iter::once(&self.default)
+            .chain(self.locales.values())
+            .flat_map(|v| v.menu.iter())
+            .find_map(|i| match i {
+                Item::Other { title, kind } => Some(format!(
+                    "the menu button `{title}` is of type `{kind}`, which socialform does not write: give it a `flow` or a `url`"
+                )),
+                _ => None,
+            })
+    }
+
     /// The origins that the menu's `url` buttons open, in every locale.
     pub fn menu_origins(&self) -> Vec<String> {
         std::iter::once(&self.default)
@@ -457,7 +471,7 @@ pub fn from_fields(
             }
             other => {
                 return Err(format!(
-                    "`{other}` is not a key of a {} profile on Meta",
+                    "`{other}` is not a key of {} profiles on Meta",
                     surface.channel()
                 ));
             }
@@ -854,6 +868,8 @@ mod tests {
         // What is read can be compared with a desired profile, which never has these.
         let again = from_fields(Surface::Facebook, &f).unwrap();
         assert_eq!(again, m);
+        assert!(again.unwritable().unwrap().contains("`game_play`"));
+        assert_eq!(Messenger::default().unwritable(), None);
     }
 
     #[test]

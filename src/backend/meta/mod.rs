@@ -415,9 +415,13 @@ fn first_data(v: &Value) -> Result<Map<String, Value>, Problem> {
     }
 }
 
+/// A write's answer: `{"result": "success"}` (Messenger Profile API) or
+/// `{"success": true}` (business profiles; the ice breakers page shows
+/// `{"success": "true"}`, taken too).
 fn expect_success(v: &Value) -> Result<(), Problem> {
     let ok = v.get("result").and_then(Value::as_str) == Some("success")
-        || v.get("success") == Some(&Value::Bool(true));
+        || matches!(v.get("success"), Some(Value::Bool(true)))
+        || v.get("success").and_then(Value::as_str) == Some("true");
     if ok {
         Ok(())
     } else {
@@ -778,6 +782,9 @@ impl Backend for MetaBackend {
             (AccountKind::Messenger(surface), State::Messenger(live)) => {
                 let desired = messenger::from_fields(surface, fields)
                     .map_err(|d| a.unwritable(&address, d))?;
+                if let Some(why) = desired.unwritable() {
+                    return Err(a.unwritable(&address, why).into());
+                }
                 self.rt.block_on(inner.write_messenger(
                     a,
                     surface,
@@ -903,6 +910,26 @@ mod tests {
         };
         let e = b.write(&other).unwrap_err().to_string();
         assert!(e.contains("facebook account `2`"), "{e}");
+    }
+
+    #[test]
+    fn success_answers() {
+        for ok in [
+            json!({"result": "success"}),
+            json!({"success": true}),
+            json!({"success": "true"}),
+        ] {
+            assert!(expect_success(&ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            json!({"success": false}),
+            json!({}),
+            json!({"result": "error"}),
+        ] {
+            assert!(expect_success(&bad).is_err(), "{bad}");
+        }
+        assert!(first_data(&json!({"data": []})).unwrap().is_empty());
+        assert!(first_data(&json!({"nope": 1})).is_err());
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn from_fields(fields: &IndexMap<String, Value>) -> Result<Business, String>
             }
             other => {
                 return Err(format!(
-                    "`{other}` is not a key of a whatsapp profile on Meta"
+                    "`{other}` is not a key of whatsapp profiles on Meta"
                 ));
             }
         }
