@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod http;
+pub mod meta;
 pub mod sandbox;
 
 use std::path::PathBuf;
@@ -254,6 +255,9 @@ pub enum BackendError {
     /// the platform API could not be reached, or its answer was not understood
     #[error("the platform API: {0}")]
     Transport(String),
+    /// Meta's Graph API refused or failed a request, or a profile cannot be written there
+    #[error(transparent)]
+    Meta(Box<meta::graph::MetaError>),
 }
 
 /// A platform: one snapshot read, one resource per write. Writes take `&self` and the
