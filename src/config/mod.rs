@@ -118,42 +118,45 @@ pub fn load(input: &FsPath) -> Result<Loaded, LoadError> {
     let mut diagnostics = Vec::new();
     let mut syntax_failed = false;
 
-    let mut parse_file = |path: &FsPath,
-                          sources: &mut Sources,
-                          diagnostics: &mut Vec<Diagnostic>|
-     -> Option<Node> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                diagnostics.push(Diagnostic::new(
-                    Code::Io,
-                    format!("cannot read `{}`: {e}", display_name(path)),
-                ));
-                syntax_failed = true;
-                return None;
+    let mut parse_file =
+        |path: &FsPath, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>| -> Option<Node> {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    diagnostics.push(Diagnostic::new(
+                        Code::Io,
+                        format!("cannot read `{}`: {e}", display_name(path)),
+                    ));
+                    syntax_failed = true;
+                    return None;
+                }
+            };
+            let id = sources.add(display_name(path), path.to_path_buf(), text);
+            match Node::parse(id, &sources.get(id).text) {
+                Ok(node) => Some(node),
+                Err(errors) => {
+                    for e in errors {
+                        let first_line = e
+                            .message
+                            .lines()
+                            .next()
+                            .unwrap_or("invalid TOML")
+                            .to_string();
+                        let d = if e.too_deep {
+                            Diagnostic::new(Code::TooDeep, first_line)
+                                .at(e.span, "too deep")
+                                .help("flatten the structure: no configuration key nests this deep")
+                        } else {
+                            Diagnostic::new(Code::TomlSyntax, format!("invalid TOML: {first_line}"))
+                                .at(e.span, first_line)
+                        };
+                        diagnostics.push(d);
+                    }
+                    syntax_failed = true;
+                    None
+                }
             }
         };
-        let id = sources.add(display_name(path), path.to_path_buf(), text);
-        match Node::parse(id, &sources.get(id).text) {
-            Ok(node) => Some(node),
-            Err(errors) => {
-                for e in errors {
-                    let first_line = e
-                        .message
-                        .lines()
-                        .next()
-                        .unwrap_or("invalid TOML")
-                        .to_string();
-                    diagnostics.push(
-                        Diagnostic::new(Code::TomlSyntax, format!("invalid TOML: {first_line}"))
-                            .at(e.span, first_line),
-                    );
-                }
-                syntax_failed = true;
-                None
-            }
-        }
-    };
 
     let root = parse_file(&root_path, &mut sources, &mut diagnostics);
     let mut tree = root.unwrap_or_else(|| empty_tree(&sources));

@@ -36,6 +36,7 @@ codes! {
     // Reading and merging files.
     Io = ("config::io", Error, "a configuration file could not be read");
     TomlSyntax = ("config::syntax", Error, "the file is not valid TOML");
+    TooDeep = ("config::too_deep", Error, "tables and arrays nested deeper than 128 levels (the run stops, as on a syntax error)");
     DuplicateDefinition = ("config::duplicate_definition", Error, "the same table or key is defined in two places");
     RootOnlyTable = ("config::root_only_table", Error, "`[workspace]` or `[backend]` outside the root file");
     // The schema: shape, types, allowed values.
@@ -90,6 +91,7 @@ codes! {
     WhenSyntax = ("proactive::when_syntax", Error, "a `when` expression that does not parse (points at the character)");
     ConditionShape = ("proactive::condition_shape", Error, "a condition that is neither `{ field, op, value }` nor a group, or a top level without exactly one of `all` and `any`");
     ConditionGroupSize = ("proactive::condition_group_size", Error, "a nested condition group with fewer than 2 conditions");
+    ConditionsTooDeep = ("proactive::conditions_too_deep", Error, "condition groups nested deeper than 32 levels");
     ConditionValue = ("proactive::condition_value", Error, "an operator the field does not take, or a value of the wrong form");
     ScheduleRequired = ("proactive::schedule_required", Error, "`send` other than `always` without a `schedule`");
     ScheduleUnused = ("proactive::schedule_unused", Warning, "a `schedule` that `send = \"always\"` never uses");

@@ -80,6 +80,10 @@ pub const X_URL_WEIGHT: usize = 23;
 pub const DROPDOWN_MIN_OPTIONS: usize = 2;
 /// Fewest conditions in a nested condition group.
 pub const CONDITION_GROUP_MIN: usize = 2;
+/// Deepest nesting of condition groups (and of parentheses in a `when` expression). The
+/// platform states none; socialform's own bound, which no real message nears, keeps every
+/// walk of a condition tree shallow.
+pub const CONDITION_DEPTH: usize = 32;
 
 /// Looks a limit up by its catalog field, for help lines.
 pub fn find(field: &str) -> Option<&'static Limit> {

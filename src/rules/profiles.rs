@@ -5,7 +5,7 @@ use crate::config::Path;
 use crate::config::types::{
     FacebookProfile, InstagramProfile, LiveChatProfile, Profile, WhatsappProfile, XButton, XProfile,
 };
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, text};
 use crate::rules::{Ctx, limits, x_text};
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
@@ -43,7 +43,10 @@ fn x_labels(ctx: &mut Ctx<'_>, at: &Path, key: &str, buttons: &[XButton]) {
             let path = at.key(key).idx(i).key("label");
             let d = Diagnostic::new(
                 Code::UrlInLabel,
-                format!("the quick-reply label `{}` contains a URL", b.label),
+                format!(
+                    "the quick-reply label `{}` contains a URL",
+                    text::clip(&b.label)
+                ),
             )
             .at(ctx.sub_span(&path, url), "a URL")
             .help(
@@ -207,21 +210,27 @@ fn questions(ctx: &mut Ctx<'_>, at: &Path, qs: impl IntoIterator<Item = String>)
 
 fn facebook(ctx: &mut Ctx<'_>, at: &Path, p: &FacebookProfile) {
     if let Some(greeting) = &p.greeting {
-        for range in tokens(greeting) {
-            let token = &greeting[range.clone()];
-            if !GREETING_TOKENS.contains(&token) {
-                let path = at.key("greeting");
-                let d = Diagnostic::new(
-                    Code::GreetingToken,
-                    format!("`{token}` is not a greeting token Facebook supports"),
-                )
-                .at(ctx.sub_span(&path, range), "unsupported token")
-                .help(format!(
-                    "the greeting may use {}",
-                    GREETING_TOKENS.join(", ")
-                ));
-                ctx.push(d);
-            }
+        let path = at.key("greeting");
+        let bad: Vec<std::ops::Range<usize>> = tokens(greeting)
+            .into_iter()
+            .filter(|r| !GREETING_TOKENS.contains(&&greeting[r.clone()]))
+            .collect();
+        let spans = ctx.sub_spans(&path, bad.iter().cloned());
+        for (range, span) in bad.into_iter().zip(spans) {
+            let token = &greeting[range];
+            let d = Diagnostic::new(
+                Code::GreetingToken,
+                format!(
+                    "`{}` is not a greeting token Facebook supports",
+                    text::clip(token)
+                ),
+            )
+            .at(span, "unsupported token")
+            .help(format!(
+                "the greeting may use {}",
+                GREETING_TOKENS.join(", ")
+            ));
+            ctx.push(d);
         }
     }
     ice_breakers_vs_get_started(ctx, at, !p.ice_breakers.is_empty(), p.get_started.is_some());
@@ -234,7 +243,7 @@ fn facebook(ctx: &mut Ctx<'_>, at: &Path, p: &FacebookProfile) {
             } else {
                 "neither `flow` nor `url`"
             };
-            let d = Diagnostic::new(Code::MenuItemTarget, format!("menu item `{}` has {what}", item.label))
+            let d = Diagnostic::new(Code::MenuItemTarget, format!("menu item `{}` has {what}", text::clip(&item.label)))
                 .at(ctx.span(&path), "exactly one of `flow` and `url`")
                 .help("a menu item either starts a flow (`flow = \"...\"`) or opens a page (`url = \"https://...\"`)");
             ctx.push(d);
