@@ -66,20 +66,16 @@ impl Budget {
 pub const LIST_MAX: usize = 20;
 
 /// Names for a help line, back-quoted and comma-separated: at most [`LIST_MAX`], then how
-/// many more there are.
-pub fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let mut shown = Vec::new();
-    let mut more = 0usize;
-    for n in names {
-        if shown.len() < LIST_MAX {
-            shown.push(format!("`{}`", crate::diagnostics::text::clip(n)));
-        } else {
-            more += 1;
-        }
-    }
+/// many more there are (only those shown are read).
+pub fn list<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let total = names.len();
+    let shown: Vec<String> = names
+        .take(LIST_MAX)
+        .map(|n| format!("`{}`", crate::diagnostics::text::clip(n)))
+        .collect();
     let mut out = shown.join(", ");
-    if more > 0 {
-        out.push_str(&format!(" and {more} more"));
+    if total > shown.len() {
+        out.push_str(&format!(" and {} more", total - shown.len()));
     }
     out
 }
@@ -133,7 +129,7 @@ mod tests {
 
     #[test]
     fn lists_are_cut() {
-        assert_eq!(list(["a", "b"]), "`a`, `b`");
+        assert_eq!(list(["a", "b"].into_iter()), "`a`, `b`");
         let names: Vec<String> = (0..25).map(|i| format!("n{i}")).collect();
         let l = list(names.iter().map(String::as_str));
         assert!(l.ends_with("`n19` and 5 more"), "{l}");
