@@ -289,8 +289,10 @@ pub fn explain(
     })
 }
 
+/// A name as shown: quoted as JSON, with the control characters JSON leaves alone (DEL,
+/// C1, bidirectional controls) escaped too.
 fn quoted(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_default()
+    crate::diagnostics::text::escape(&serde_json::to_string(s).unwrap_or_default()).into_owned()
 }
 
 fn level_name(level: Level, e: &Explanation) -> String {
@@ -349,9 +351,15 @@ pub fn render(e: &Explanation) -> String {
     out.push('\n');
     match &e.decision {
         Decision::Profile { id, by, account } => {
-            out.push_str(&format!("Uses profile `{id}`"));
+            out.push_str(&format!(
+                "Uses profile `{}`",
+                crate::diagnostics::text::escape(id)
+            ));
             if let Some(a) = account {
-                out.push_str(&format!(" (account {a})"));
+                out.push_str(&format!(
+                    " (account {})",
+                    crate::diagnostics::text::escape(a)
+                ));
             }
             out.push_str(&format!(": set by the {}", level_name(*by, e)));
             if *by == Level::Mailbox && e.folder.is_some() {
@@ -414,7 +422,7 @@ pub fn render(e: &Explanation) -> String {
                     };
                     out.push_str(&format!(
                         "       - {who}: account {}{name}, topic {}\n",
-                        c.account,
+                        crate::diagnostics::text::escape(&c.account),
                         quoted(&c.topic)
                     ));
                 }

@@ -240,6 +240,7 @@ pub fn import(
         workspace: Workspace {
             name: workspace.to_string(),
             prune: false,
+            allow: Vec::new(),
         },
         backend,
         ..Config::default()

@@ -137,7 +137,7 @@ pub fn cmd_serve(args: Args) -> Result<Outcome, Error> {
         ..ServeOptions::default()
     };
     let on_event = |event: Event| match event {
-        Event::Workspace { name, created } => eprintln!(
+        Event::Workspace { name, created } => errln!(
             "workspace `{name}`: {}",
             if created {
                 "created from its catalog"
@@ -146,13 +146,13 @@ pub fn cmd_serve(args: Args) -> Result<Outcome, Error> {
             }
         ),
         Event::Listening(addr) => {
-            println!("listening on http://{addr}");
+            outln!("listening on http://{addr}");
             let _ = std::io::stdout().flush();
         }
-        Event::Stopping => eprintln!("stopping: finishing the requests in flight"),
+        Event::Stopping => errln!("stopping: finishing the requests in flight"),
     };
     server::run(options, &on_event).map_err(|e| Error::Serve(e.to_string()))?;
-    eprintln!("stopped");
+    errln!("stopped");
     Ok(Outcome::Success)
 }
 

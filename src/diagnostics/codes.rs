@@ -19,6 +19,11 @@ macro_rules! codes {
                 match self { $( Code::$name => $code ),* }
             }
 
+            /// The code spelled `s` (`limits::too_long`), if there is one.
+            pub fn parse(s: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str() == s)
+            }
+
             /// The severity every diagnostic of this code has.
             pub fn severity(self) -> Severity {
                 match self { $( Code::$name => Severity::$sev ),* }
@@ -39,6 +44,8 @@ codes! {
     TooDeep = ("config::too_deep", Error, "tables and arrays nested deeper than 128 levels (the run stops, as on a syntax error)");
     DuplicateDefinition = ("config::duplicate_definition", Error, "the same table or key is defined in two places");
     RootOnlyTable = ("config::root_only_table", Error, "`[workspace]` or `[backend]` outside the root file");
+    AllowError = ("config::allow_error", Error, "an error code in `[workspace] allow`: only warnings and notes can be allowed");
+    AllowUnknown = ("config::allow_unknown", Error, "a code in `[workspace] allow` that does not exist (with a suggestion when one is close)");
     // The schema: shape, types, allowed values.
     UnknownKey = ("schema::unknown_key", Error, "a key the format does not define (with a suggestion when one is close)");
     MissingKey = ("schema::missing_key", Error, "a required key is absent");
@@ -55,9 +62,10 @@ codes! {
     TooFewItems = ("limits::too_few_items", Error, "a list shorter than required");
     TooManyResources = ("limits::too_many_resources", Error, "more groups or proactive messages than a workspace may hold");
     XWeightedLength = ("limits::x_weighted_length", Error, "an X bio over 160 by X's weighted count");
-    XCountDiffers = ("x::weighted_count_differs", Warning, "an X bio whose weighted count differs from its length");
+    XCountDiffers = ("x::weighted_count_differs", Info, "an X bio whose weighted count differs from its length");
     // Profiles.
     DuplicateValue = ("profiles::duplicate", Error, "a label, question or name that must be unique appears twice");
+    DuplicateAccount = ("profiles::duplicate_account", Error, "two profiles bound to the same account of the same channel");
     UrlInLabel = ("x::url_in_label", Error, "a quick-reply label that contains a URL");
     QuickRepliesNeedWelcome = ("x::quick_replies_without_welcome", Error, "X quick replies without a welcome message");
     PrivacyPolicyRequired = ("x::privacy_policy_required", Error, "X custom profiles without a privacy policy URL");

@@ -120,6 +120,25 @@ impl Diagnostic {
     }
 }
 
+/// The diagnostics a command shows: without the codes the configuration (or the command
+/// line) allows, and without info notes unless `infos` (only `validate` shows them).
+/// Errors are never left out: an error code cannot be allowed.
+pub fn shown(
+    diags: &[Diagnostic],
+    allowed: &std::collections::HashSet<Code>,
+    infos: bool,
+) -> Vec<Diagnostic> {
+    diags
+        .iter()
+        .filter(|d| match d.severity {
+            Severity::Error => true,
+            Severity::Warning => !allowed.contains(&d.code),
+            Severity::Info => infos && !allowed.contains(&d.code),
+        })
+        .cloned()
+        .collect()
+}
+
 /// Sorts diagnostics by file, position, then code, so output is stable.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {

@@ -2,6 +2,7 @@
 //! area has its own file; all of them read the typed configuration and point into the
 //! spanned tree by path.
 
+pub mod allow;
 mod backend;
 mod contacts;
 mod groups;
@@ -39,6 +40,7 @@ pub fn check(input: &Input<'_>) -> Vec<Diagnostic> {
         diags: Vec::new(),
         suggest: suggest::Budget::default(),
     };
+    allow::check(&mut ctx);
     backend::check(&mut ctx);
     profiles::check(&mut ctx);
     groups::check(&mut ctx);

@@ -1,9 +1,12 @@
 //! Profile rules the schema cannot express: X's weighted count, uniqueness, conflicts
 //! between keys, and the warnings of the spec.
 
+use std::collections::HashMap;
+
 use crate::config::Path;
 use crate::config::types::{
-    FacebookProfile, InstagramProfile, LiveChatProfile, Profile, WhatsappProfile, XButton, XProfile,
+    Channel, FacebookProfile, InstagramProfile, LiveChatProfile, Profile, WhatsappProfile, XButton,
+    XProfile,
 };
 use crate::diagnostics::{Code, Diagnostic, text};
 use crate::rules::{Ctx, limits, x_text};
@@ -15,6 +18,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    accounts(ctx, &profiles);
     for (id, profile) in &profiles {
         let at = Path::keys(["profiles", id.as_str()]);
         match profile {
@@ -23,6 +27,42 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             Profile::Instagram(p) => instagram(ctx, &at, p),
             Profile::Whatsapp(p) => whatsapp(ctx, &at, p),
             Profile::LiveChat(p) => live_chat(ctx, &at, p),
+        }
+    }
+}
+
+/// Two profiles bound to one account of one channel would each overwrite the other on
+/// every apply. X handles are compared without case, as X does.
+fn accounts(ctx: &mut Ctx<'_>, profiles: &[(String, Profile)]) {
+    let mut first: HashMap<(Channel, String), &str> = HashMap::new();
+    for (id, profile) in profiles {
+        let Some(account) = profile.account() else {
+            continue;
+        };
+        let channel = profile.channel();
+        let key = match channel {
+            Channel::X => account.to_lowercase(),
+            _ => account.to_string(),
+        };
+        match first.get(&(channel, key.clone())) {
+            None => {
+                first.insert((channel, key), id);
+            }
+            Some(&earlier) => {
+                let here = Path::keys(["profiles", id.as_str(), "account"]);
+                let there = Path::keys(["profiles", earlier, "account"]);
+                let d = Diagnostic::new(
+                    Code::DuplicateAccount,
+                    format!(
+                        "profiles `{earlier}` and `{id}` are both bound to the {channel} account `{}`",
+                        text::clip(account)
+                    ),
+                )
+                .at(ctx.span(&here), format!("also bound by `{earlier}`"))
+                .also(ctx.span(&there), format!("bound by `{earlier}` here"))
+                .help("an account has one profile: merge the two, or bind one to another account (each apply would otherwise overwrite the other)");
+                ctx.push(d);
+            }
         }
     }
 }
