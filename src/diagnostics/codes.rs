@@ -61,6 +61,7 @@ codes! {
     TooManyItems = ("limits::too_many_items", Error, "a list longer than the platform allows");
     TooFewItems = ("limits::too_few_items", Error, "a list shorter than required");
     TooManyResources = ("limits::too_many_resources", Error, "more groups or proactive messages than a workspace may hold");
+    OverCap = ("limits::over_cap", Error, "a text, list, table or key larger than socialform accepts where the platform states no limit (the caps are in the README)");
     XWeightedLength = ("limits::x_weighted_length", Error, "an X bio over 160 by X's weighted count");
     XCountDiffers = ("x::weighted_count_differs", Info, "an X bio whose weighted count differs from its length");
     // Profiles.

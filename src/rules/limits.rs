@@ -85,6 +85,16 @@ pub const CONDITION_GROUP_MIN: usize = 2;
 /// walk of a condition tree shallow.
 pub const CONDITION_DEPTH: usize = 32;
 
+/// socialform's cap on any text where the platform states no limit (twice the longest
+/// platform limit, X's 10,000-character welcome message), in characters.
+pub const TEXT_CAP: usize = 20_000;
+/// socialform's cap on any list (tags, options, `order`, conditions, allowed domains...).
+pub const LIST_CAP: usize = 10_000;
+/// socialform's cap on the entries of any table (profiles, attributes, mailboxes...).
+pub const TABLE_CAP: usize = 100_000;
+/// socialform's cap on a key (a mailbox or folder name, an id), in characters.
+pub const KEY_CAP: usize = 1_000;
+
 /// Looks a limit up by its catalog field, for help lines.
 pub fn find(field: &str) -> Option<&'static Limit> {
     CATALOG.iter().find(|l| l.field == field)

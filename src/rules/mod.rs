@@ -4,6 +4,7 @@
 
 pub mod allow;
 mod backend;
+mod caps;
 mod contacts;
 mod groups;
 pub mod limits;
@@ -40,6 +41,7 @@ pub fn check(input: &Input<'_>) -> Vec<Diagnostic> {
         diags: Vec::new(),
         suggest: suggest::Budget::default(),
     };
+    caps::check(&mut ctx);
     allow::check(&mut ctx);
     backend::check(&mut ctx);
     profiles::check(&mut ctx);
