@@ -21,6 +21,7 @@ bin, work, kinds, timeout = sys.argv[1], sys.argv[2], sys.argv[3].split(), float
 CASES = [
     ("errors", 4000, ["validate", "DIR"], "N diagnostics, human report"),
     ("errors", 4000, ["validate", "DIR", "--format", "json"], "N diagnostics, JSON report"),
+    ("missing", 4000, ["validate", "DIR", "--format", "json"], "N resources that do not decode"),
     ("tokens", 20000, ["validate", "DIR", "--format", "json"], "greeting token check, N tokens on one line"),
     ("tokens", 20000, ["validate", "DIR"], "human report of N diagnostics on one long line"),
     ("longline", 5000, ["validate", "DIR"], "human report, N diagnostics on one long line"),

@@ -7,6 +7,7 @@ Each KIND grows one thing that a pull request controls and that once made a path
 socialform quadratic in its input; DIR receives socialform.toml and a catalog.toml.
 
   errors     N profiles, each with a bad colour: N diagnostics in one file
+  missing    N profiles, each without its required account: N resources that do not decode
   tokens     one Facebook greeting, on one line, with N unsupported `{{...}}` tokens
   longline   one profile written as one inline table on one line of N bad values
   tags       one proactive message with N distinct tags (a list without a platform limit)
@@ -60,6 +61,9 @@ def generate(kind, n, variant):
     if kind == "errors":
         for i in range(n):
             body += f'[profiles.p{i}]\nchannel = "live_chat"\ncolor = "red"\n\n'
+    elif kind == "missing":
+        for i in range(n):
+            body += f'[profiles.p{i}]\nchannel = "x"\n\n'
     elif kind == "tokens":
         greeting = "Hello " + " ".join("{{bad%d}}" % i for i in range(n))
         body += f'[profiles.fb]\nchannel = "facebook"\naccount = "1"\ngreeting = {quote(greeting)}\n'

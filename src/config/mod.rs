@@ -297,11 +297,13 @@ fn decode(
             ),
         }
     }
-    let mut dec = Decoder {
-        tree,
-        error_paths,
-        out,
-    };
+    // The resources (one or two keys deep) that have a schema error somewhere below:
+    // looked up once per resource instead of scanning every error for each.
+    let covered: std::collections::HashSet<&[Seg]> = error_paths
+        .iter()
+        .flat_map(|p| (0..=p.0.len().min(2)).map(move |n| &p.0[..n]))
+        .collect();
+    let mut dec = Decoder { tree, covered, out };
     let mut config = Config::default();
     if let Some(w) = dec.one(doc, "workspace") {
         config.workspace = w;
@@ -319,7 +321,7 @@ fn decode(
 
 struct Decoder<'a> {
     tree: &'a Node,
-    error_paths: &'a [Path],
+    covered: std::collections::HashSet<&'a [Seg]>,
     out: &'a mut Vec<Diagnostic>,
 }
 
@@ -333,8 +335,7 @@ impl Decoder<'_> {
             Ok(v) => Some(v),
             Err(e) => {
                 let span = self.tree.span_of(path);
-                let covered = self.error_paths.iter().any(|p| p.0.starts_with(&path.0));
-                if !covered {
+                if !self.covered.contains(path.0.as_slice()) {
                     self.out.push(
                         Diagnostic::new(
                             Code::SchemaOther,
