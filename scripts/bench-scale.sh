@@ -22,6 +22,7 @@ CASES = [
     ("errors", 4000, ["validate", "DIR"], "N diagnostics, human report"),
     ("errors", 4000, ["validate", "DIR", "--format", "json"], "N diagnostics, JSON report"),
     ("missing", 4000, ["validate", "DIR", "--format", "json"], "N resources that do not decode"),
+    ("wrongtype", 12500, ["validate", "DIR", "--format", "json"], "N values of the wrong type in one table"),
     ("tokens", 20000, ["validate", "DIR", "--format", "json"], "greeting token check, N tokens on one line"),
     ("tokens", 20000, ["validate", "DIR"], "human report of N diagnostics on one long line"),
     ("longline", 5000, ["validate", "DIR"], "human report, N diagnostics on one long line"),

@@ -8,6 +8,7 @@ socialform quadratic in its input; DIR receives socialform.toml and a catalog.to
 
   errors     N profiles, each with a bad colour: N diagnostics in one file
   missing    N profiles, each without its required account: N resources that do not decode
+  wrongtype  one mailbox with N folders written as numbers: N values left out of one table
   tokens     one Facebook greeting, on one line, with N unsupported `{{...}}` tokens
   longline   one profile written as one inline table on one line of N bad values
   tags       one proactive message with N distinct tags (a list without a platform limit)
@@ -64,6 +65,8 @@ def generate(kind, n, variant):
     elif kind == "missing":
         for i in range(n):
             body += f'[profiles.p{i}]\nchannel = "x"\n\n'
+    elif kind == "wrongtype":
+        body += '[mailboxes."Care".folders]\n' + "".join(f"k{i} = 1\n" for i in range(n))
     elif kind == "tokens":
         greeting = "Hello " + " ".join("{{bad%d}}" % i for i in range(n))
         body += f'[profiles.fb]\nchannel = "facebook"\naccount = "1"\ngreeting = {quote(greeting)}\n'

@@ -385,7 +385,7 @@ impl Excerpt {
                 continue;
             }
             let windows = if content.len() <= LONG_LINE {
-                vec![range.start..content_end]
+                std::iter::once(range.start..content_end).collect()
             } else {
                 windows(src, range.start..content_end, labels)
             };
@@ -438,7 +438,8 @@ fn windows(src: &str, line: Range<usize>, labels: &[Clipped]) -> Vec<Range<usize
         })
         .collect();
     if found.is_empty() {
-        return vec![line.start..chars_forward(src, line.start, WINDOW_PLAIN, line.end)];
+        let end = chars_forward(src, line.start, WINDOW_PLAIN, line.end);
+        return std::iter::once(line.start..end).collect();
     }
     found.sort_unstable_by_key(|r| r.start);
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(found.len());

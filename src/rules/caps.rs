@@ -13,21 +13,21 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     let mut found = Vec::new();
     while let Some(node) = stack.pop() {
         match &node.value {
-            Value::String(s) => {
-                // Counting stops at the cap: a text is only read up to it.
-                if s.len() > limits::TEXT_CAP && s.chars().nth(limits::TEXT_CAP).is_some() {
-                    found.push(
-                        Diagnostic::new(
-                            Code::OverCap,
-                            format!(
-                                "this text is longer than {} characters, more than socialform accepts",
-                                limits::TEXT_CAP
-                            ),
-                        )
-                        .at(node.span.clone(), "too long")
-                        .help("no configuration text is this long: shorten it"),
-                    );
-                }
+            // Counting stops at the cap: a text is only read up to it.
+            Value::String(s)
+                if s.len() > limits::TEXT_CAP && s.chars().nth(limits::TEXT_CAP).is_some() =>
+            {
+                found.push(
+                    Diagnostic::new(
+                        Code::OverCap,
+                        format!(
+                            "this text is longer than {} characters, more than socialform accepts",
+                            limits::TEXT_CAP
+                        ),
+                    )
+                    .at(node.span.clone(), "too long")
+                    .help("no configuration text is this long: shorten it"),
+                );
             }
             Value::Array(items) => {
                 if let Some(over) = items.get(limits::LIST_CAP) {
