@@ -315,6 +315,26 @@ mod tests {
     }
 
     #[test]
+    fn csv_keeps_any_cell_as_data_and_reads_back() {
+        let evil = "a,\"b\"\r\nc\u{1b}[31m;\t=cmd|' /C calc'!A0 ";
+        let rows = vec![Row {
+            group_id: "group.g".into(),
+            group_name: evil.into(),
+            profile: "\n".into(),
+            profile_id: String::new(),
+            profile_display_name: " lead and trail ".into(),
+        }];
+        let bytes = csv(&rows).unwrap();
+        let mut reader = ::csv::Reader::from_reader(bytes.as_slice());
+        let back: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        let cells: Vec<String> = rows[0].cells().iter().map(|c| c.to_string()).collect();
+        assert_eq!(back, vec![cells]);
+    }
+
+    #[test]
     fn xlsx_is_a_zip() {
         let bytes = xlsx(&group_rows(&state())).unwrap();
         assert!(bytes.starts_with(b"PK"));
