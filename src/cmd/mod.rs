@@ -173,12 +173,14 @@ pub enum Error {
 }
 
 /// The message of an error, as printed: it may quote a path, a name from the
-/// configuration or a message from the platform, so control characters are escaped.
+/// configuration or a message from the platform, so control characters are escaped;
+/// a message of several lines (a parser's) keeps them, indented under the first, so
+/// none can pass for a line of socialform's own.
 pub fn error_text(e: &Error) -> String {
-    format!(
-        "error: {}",
-        socialform::diagnostics::text::escape(&e.to_string())
-    )
+    use socialform::diagnostics::text;
+    let message = e.to_string();
+    let escaped = text::escape_where(message.trim_end(), |c| c != '\n' && text::is_unsafe(c));
+    format!("error: {}", escaped.replace('\n', "\n  "))
 }
 
 /// Whether to colour output.
@@ -306,4 +308,18 @@ pub fn counts(diags: &[socialform::diagnostics::Diagnostic]) -> String {
         parts.push(plural(infos, "note"));
     }
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_escapes_controls_and_indents_continuation_lines() {
+        let e = Error::Usage("bad \u{1b}[2J value\n  | here\u{7}\n".into());
+        assert_eq!(
+            error_text(&e),
+            "error: bad \\u{1b}[2J value\n    | here\\u{7}"
+        );
+    }
 }
