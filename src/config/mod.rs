@@ -92,6 +92,25 @@ fn toml_files(dir: &FsPath, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// The diagnostic of a file that does not parse: a TOML syntax error, or a document
+/// nested past [`tree::MAX_DEPTH`].
+fn syntax_diagnostic(e: tree::SyntaxError) -> Diagnostic {
+    let first_line = e
+        .message
+        .lines()
+        .next()
+        .unwrap_or("invalid TOML")
+        .to_string();
+    if e.too_deep {
+        Diagnostic::new(Code::TooDeep, first_line)
+            .at(e.span, "too deep")
+            .help("flatten the structure: no configuration key nests this deep")
+    } else {
+        Diagnostic::new(Code::TomlSyntax, format!("invalid TOML: {first_line}"))
+            .at(e.span, first_line)
+    }
+}
+
 /// Loads and checks a configuration directory or a single root file. The live checks of
 /// `plan` come later, on the result.
 pub fn load(input: &FsPath) -> Result<Loaded, LoadError> {
@@ -135,23 +154,7 @@ pub fn load(input: &FsPath) -> Result<Loaded, LoadError> {
             match Node::parse(id, &sources.get(id).text) {
                 Ok(node) => Some(node),
                 Err(errors) => {
-                    for e in errors {
-                        let first_line = e
-                            .message
-                            .lines()
-                            .next()
-                            .unwrap_or("invalid TOML")
-                            .to_string();
-                        let d = if e.too_deep {
-                            Diagnostic::new(Code::TooDeep, first_line)
-                                .at(e.span, "too deep")
-                                .help("flatten the structure: no configuration key nests this deep")
-                        } else {
-                            Diagnostic::new(Code::TomlSyntax, format!("invalid TOML: {first_line}"))
-                                .at(e.span, first_line)
-                        };
-                        diagnostics.push(d);
-                    }
+                    diagnostics.extend(errors.into_iter().map(syntax_diagnostic));
                     syntax_failed = true;
                     None
                 }
