@@ -24,7 +24,7 @@
 //! Changes of one wave otherwise run at once (10,000 profile updates are one wave). A
 //! replace is one change: its delete and create run in order on one worker.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex};
 
 use crate::backend::{Backend, BackendError, WriteOp};
@@ -98,26 +98,51 @@ pub fn dependencies(planned: &Planned) -> (Vec<std::ops::Range<usize>>, Vec<Vec<
         if changes[wave.start].kind != Kind::Group {
             continue;
         }
+        // Each change's place in the wave by address, so that a group's nested groups are
+        // looked up rather than every earlier change scanned (a wave of deletes holds as
+        // many groups as the platform does).
+        let mut at: HashMap<&str, usize> = HashMap::new();
         for i in wave.clone() {
-            for j in wave.start..i {
-                let waits = if changes[i].action == Action::Delete {
-                    // A group is deleted after the groups that held it.
-                    planned.steps[j].writes.iter().any(|w| {
-                        w.op == WriteOp::Delete
-                            && crate::model::nested_groups(&w.resource)
-                                .contains(&changes[i].address)
-                    })
-                } else {
-                    planned.steps[i].writes.iter().any(|w| {
-                        w.op != WriteOp::Delete
-                            && crate::model::nested_groups(&w.resource)
-                                .contains(&changes[j].address)
-                    })
-                };
-                if waits {
-                    deps[i].push(j);
+            at.entry(changes[i].address.as_str()).or_insert(i);
+        }
+        for j in wave.clone() {
+            if changes[j].action == Action::Delete {
+                // A group is deleted after the groups that held it.
+                for w in planned.steps[j]
+                    .writes
+                    .iter()
+                    .filter(|w| w.op == WriteOp::Delete)
+                {
+                    for held in crate::model::nested_groups(&w.resource) {
+                        if let Some(&i) = at.get(held.as_str())
+                            && i > j
+                            && changes[i].action == Action::Delete
+                        {
+                            deps[i].push(j);
+                        }
+                    }
+                }
+            } else {
+                // A group is written after the groups it holds.
+                let i = j;
+                for w in planned.steps[i]
+                    .writes
+                    .iter()
+                    .filter(|w| w.op != WriteOp::Delete)
+                {
+                    for held in crate::model::nested_groups(&w.resource) {
+                        if let Some(&j) = at.get(held.as_str())
+                            && j < i
+                        {
+                            deps[i].push(j);
+                        }
+                    }
                 }
             }
+        }
+        for i in wave.clone() {
+            deps[i].sort_unstable();
+            deps[i].dedup();
         }
     }
     (waves, deps)

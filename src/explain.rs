@@ -243,28 +243,38 @@ pub fn explain(
         },
         found => {
             let mut candidates: Vec<Candidate> = Vec::new();
+            // Looked up, not scanned: a platform may connect thousands of accounts.
+            let mut accounts = std::collections::HashMap::new();
+            for a in catalog
+                .accounts
+                .iter()
+                .filter(|a| a.channel == channel.as_str())
+            {
+                accounts.entry(a.account.as_str()).or_insert(a);
+            }
+            let mut profiles = std::collections::HashMap::new();
+            for (id, p) in config
+                .profiles
+                .iter()
+                .filter(|(_, p)| p.channel() == channel)
+            {
+                if let Some(account) = p.account() {
+                    profiles.entry(account).or_insert(id);
+                }
+            }
+            let mut listed = std::collections::HashSet::new();
             for topic in &mailbox.topics {
                 let Some(t) = catalog.topic(topic) else {
                     continue;
                 };
                 for account in &t.accounts {
-                    let Some(a) = catalog
-                        .accounts
-                        .iter()
-                        .find(|a| &a.account == account && a.channel == channel.as_str())
-                    else {
+                    let Some(a) = accounts.get(account.as_str()).copied() else {
                         continue;
                     };
-                    if candidates.iter().any(|c| &c.account == account) {
+                    if !listed.insert(account.as_str()) {
                         continue;
                     }
-                    let profile = config
-                        .profiles
-                        .iter()
-                        .find(|(_, p)| {
-                            p.channel() == channel && p.account() == Some(account.as_str())
-                        })
-                        .map(|(id, _)| id.clone());
+                    let profile = profiles.get(account.as_str()).map(|id| (*id).clone());
                     candidates.push(Candidate {
                         topic: topic.clone(),
                         account: account.clone(),
@@ -289,8 +299,10 @@ pub fn explain(
     })
 }
 
+/// A name as shown: quoted as JSON, with the control characters JSON leaves alone (DEL,
+/// C1, bidirectional controls) escaped too.
 fn quoted(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_default()
+    crate::diagnostics::text::escape(&serde_json::to_string(s).unwrap_or_default()).into_owned()
 }
 
 fn level_name(level: Level, e: &Explanation) -> String {
@@ -349,9 +361,15 @@ pub fn render(e: &Explanation) -> String {
     out.push('\n');
     match &e.decision {
         Decision::Profile { id, by, account } => {
-            out.push_str(&format!("Uses profile `{id}`"));
+            out.push_str(&format!(
+                "Uses profile `{}`",
+                crate::diagnostics::text::escape(id)
+            ));
             if let Some(a) = account {
-                out.push_str(&format!(" (account {a})"));
+                out.push_str(&format!(
+                    " (account {})",
+                    crate::diagnostics::text::escape(a)
+                ));
             }
             out.push_str(&format!(": set by the {}", level_name(*by, e)));
             if *by == Level::Mailbox && e.folder.is_some() {
@@ -414,7 +432,7 @@ pub fn render(e: &Explanation) -> String {
                     };
                     out.push_str(&format!(
                         "       - {who}: account {}{name}, topic {}\n",
-                        c.account,
+                        crate::diagnostics::text::escape(&c.account),
                         quoted(&c.topic)
                     ));
                 }

@@ -2,7 +2,7 @@
 //! row per group and individual profile, nested groups expanded, in CSV or XLSX. The ids
 //! in it are the platform's, read from live state ([`platform_id`]). Nothing here prints.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -94,20 +94,29 @@ fn display_name<'a>(profile: Option<&'a LiveResource>, id: &'a str) -> &'a str {
 /// profiles, then those of its nested groups (depth first, each profile once per group);
 /// a group without any profile has one row with empty profile cells.
 pub fn group_rows(live: &LiveState) -> Vec<Row> {
-    let groups: Vec<(&str, &LiveResource)> = live
+    let mut groups: HashMap<&str, &LiveResource> = HashMap::new();
+    let mut profiles: HashMap<&str, &LiveResource> = HashMap::new();
+    // The first resource of an address wins, as a scan would have found it.
+    for r in &live.resources {
+        let address = r.resource.address.as_str();
+        match r.resource.kind {
+            Kind::Group => {
+                if let Some(id) = address.strip_prefix("group.") {
+                    groups.entry(id).or_insert(r);
+                }
+            }
+            Kind::Profile => {
+                profiles.entry(address).or_insert(r);
+            }
+            _ => {}
+        }
+    }
+    let mut sorted: Vec<(&str, &LiveResource)> = live
         .resources
         .iter()
         .filter(|r| r.resource.kind == Kind::Group)
         .filter_map(|r| Some((r.resource.address.strip_prefix("group.")?, r)))
         .collect();
-    let find_group = |id: &str| groups.iter().find(|(g, _)| *g == id).map(|(_, r)| *r);
-    let find_profile = |id: &str| {
-        let address = profile_address(id);
-        live.resources
-            .iter()
-            .find(|r| r.resource.kind == Kind::Profile && r.resource.address == address)
-    };
-    let mut sorted = groups.clone();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
     let mut rows = Vec::new();
     for (id, group) in sorted {
@@ -115,29 +124,38 @@ pub fn group_rows(live: &LiveState) -> Vec<Row> {
         let group_name = field(group, "name").unwrap_or(id).to_string();
         // Profiles reached from this group, depth first in declaration order (a group's
         // own profiles, then each nested group's in turn), each once; nested groups once
-        // each, which also stops a cycle a hand edit may have made.
+        // each, which also stops a cycle a hand edit may have made. The walk keeps its
+        // own stack: the platform's nesting may be as deep as it likes.
         let mut members: Vec<&str> = Vec::new();
+        let mut seen_members: HashSet<&str> = HashSet::new();
         let mut seen_groups: HashSet<&str> = HashSet::from([id]);
-        fn walk<'a>(
+        let mut stack: Vec<(Vec<&str>, usize)> = Vec::new();
+        fn enter<'a>(
             g: &'a LiveResource,
-            find_group: &dyn Fn(&str) -> Option<&'a LiveResource>,
-            seen_groups: &mut HashSet<&'a str>,
             members: &mut Vec<&'a str>,
+            seen_members: &mut HashSet<&'a str>,
         ) {
             for p in strings(g.resource.fields.get("profiles")) {
-                if !members.contains(&p) {
+                if seen_members.insert(p) {
                     members.push(p);
                 }
             }
-            for sub in strings(g.resource.fields.get("groups")) {
-                if seen_groups.insert(sub)
-                    && let Some(s) = find_group(sub)
-                {
-                    walk(s, find_group, seen_groups, members);
-                }
+        }
+        enter(group, &mut members, &mut seen_members);
+        stack.push((strings(group.resource.fields.get("groups")), 0));
+        while let Some((subgroups, next)) = stack.last_mut() {
+            let Some(sub) = subgroups.get(*next).copied() else {
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            if seen_groups.insert(sub)
+                && let Some(s) = groups.get(sub).copied()
+            {
+                enter(s, &mut members, &mut seen_members);
+                stack.push((strings(s.resource.fields.get("groups")), 0));
             }
         }
-        walk(group, &find_group, &mut seen_groups, &mut members);
         if members.is_empty() {
             rows.push(Row {
                 group_id,
@@ -149,7 +167,7 @@ pub fn group_rows(live: &LiveState) -> Vec<Row> {
             continue;
         }
         for m in members {
-            let profile = find_profile(m);
+            let profile = profiles.get(profile_address(m).as_str()).copied();
             rows.push(Row {
                 group_id: group_id.clone(),
                 group_name: group_name.clone(),
@@ -294,6 +312,26 @@ mod tests {
             "group_id,group_name,profile,profile_id,profile_display_name\n\
              group.all,\"All \"\"of\"\" it\",chat,profile.chat,chat\n"
         );
+    }
+
+    #[test]
+    fn csv_keeps_any_cell_as_data_and_reads_back() {
+        let evil = "a,\"b\"\r\nc\u{1b}[31m;\t=cmd|' /C calc'!A0 ";
+        let rows = vec![Row {
+            group_id: "group.g".into(),
+            group_name: evil.into(),
+            profile: "\n".into(),
+            profile_id: String::new(),
+            profile_display_name: " lead and trail ".into(),
+        }];
+        let bytes = csv(&rows).unwrap();
+        let mut reader = ::csv::Reader::from_reader(bytes.as_slice());
+        let back: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        let cells: Vec<String> = rows[0].cells().iter().map(|c| c.to_string()).collect();
+        assert_eq!(back, vec![cells]);
     }
 
     #[test]

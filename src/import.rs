@@ -240,6 +240,7 @@ pub fn import(
         workspace: Workspace {
             name: workspace.to_string(),
             prune: false,
+            allow: Vec::new(),
         },
         backend,
         ..Config::default()
@@ -327,9 +328,15 @@ pub fn import(
     // What the imported configuration asks for, against what is live: by construction the
     // same, which this says rather than assumes.
     let desired = crate::model::desired(&config);
+    // By platform key, looked up once per live resource (a scan of every desired resource
+    // for each was quadratic in the platform's size).
+    let mut by_key = std::collections::HashMap::new();
+    for d in &desired {
+        by_key.entry(d.key()).or_insert(d);
+    }
     for l in &included {
         let key = l.resource.key();
-        let Some(d) = desired.iter().find(|d| d.key() == key) else {
+        let Some(d) = by_key.get(&key).copied() else {
             continue;
         };
         if d.address != l.resource.address {

@@ -3,30 +3,40 @@
 //! accounts, brands, channels, schedules, bots, mailboxes, smart folders, platform contact
 //! attributes) exists, with a diagnostic as good as the offline ones.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::backend::Catalog;
-use crate::backend::catalog::Account;
+use crate::backend::catalog::{Account, Bot, Brand, MailboxInfo, MessagingChannel, Topic};
 use crate::config::types::{Profile, Response, Send};
 use crate::config::{Loaded, Path};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::rules::suggest::closest;
+use crate::rules::suggest::{self, Budget};
 
-/// A help line: the closest name when one is likely meant, and every name that exists.
-fn listing<'a>(what: &str, word: &str, names: impl IntoIterator<Item = &'a str>) -> String {
-    let names: Vec<&str> = names.into_iter().collect();
-    if names.is_empty() {
+/// A help line: the closest name when one is likely meant, and the names that exist (at
+/// most [`suggest::LIST_MAX`] of them: a platform may hold thousands).
+fn listing<'a>(
+    budget: &mut Budget,
+    what: &str,
+    word: &str,
+    names: impl ExactSizeIterator<Item = &'a str> + Clone,
+) -> String {
+    if names.len() == 0 {
         return format!("the platform has no {what}");
     }
-    let all = names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    match closest(word, names.iter().copied()) {
+    let all = suggest::list(names.clone());
+    match budget.closest(word, names) {
         Some(best) => format!("did you mean `{best}`? {what} that exist: {all}"),
         None => format!("{what} that exist: {all}"),
     }
+}
+
+/// Names of a catalog list, indexed: the first entry of a name wins, as a scan would.
+fn index<'a, T>(items: &'a [T], name: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
+    let mut out = HashMap::with_capacity(items.len());
+    for item in items {
+        out.entry(name(item)).or_insert(item);
+    }
+    out
 }
 
 struct Checker<'a> {
@@ -34,21 +44,37 @@ struct Checker<'a> {
     catalog: &'a Catalog,
     /// the catalog's accounts by handle or id: a workspace may connect thousands
     accounts: HashMap<&'a str, &'a Account>,
+    /// the catalog's accounts of each channel, for help lines
+    accounts_by_channel: HashMap<&'a str, Vec<&'a str>>,
+    /// the catalog's lists by name: every reference is a lookup, not a scan
+    flows: HashSet<&'a str>,
+    brands: HashMap<&'a str, &'a Brand>,
+    channels: HashMap<&'a str, &'a MessagingChannel>,
+    bots: HashMap<&'a str, &'a Bot>,
+    mailboxes: HashMap<&'a str, &'a MailboxInfo>,
+    topics: HashMap<&'a str, &'a Topic>,
+    platform_attributes: HashSet<&'a str>,
+    /// the comparisons "did you mean" may still spend
+    suggest: Budget,
     out: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
     fn flow(&mut self, path: Path, flow: &str) {
-        if self.catalog.has_flow(flow) {
+        if self.flows.contains(flow) {
             return;
         }
         self.out.push(
             Diagnostic::new(
                 Code::UnknownFlow,
-                format!("flow `{flow}` does not exist on the platform"),
+                format!(
+                    "flow `{}` does not exist on the platform",
+                    crate::diagnostics::text::clip(flow)
+                ),
             )
             .at(self.loaded.tree.span_of(&path), "unknown flow")
             .help(listing(
+                &mut self.suggest,
                 "flows",
                 flow,
                 self.catalog.flows.iter().map(String::as_str),
@@ -122,13 +148,10 @@ impl Checker<'_> {
             return;
         };
         let channel = profile.channel().as_str();
-        let same_channel = || {
-            self.catalog
-                .accounts
-                .iter()
-                .filter(|a| a.channel == channel)
-                .map(|a| a.account.as_str())
-        };
+        let same_channel: &[&str] = self
+            .accounts_by_channel
+            .get(channel)
+            .map_or(&[], Vec::as_slice);
         let message = match self.accounts.get(account).copied() {
             Some(a) if a.channel == channel => return,
             Some(a) => format!(
@@ -138,9 +161,10 @@ impl Checker<'_> {
             None => format!("account `{account}` is not connected to the workspace"),
         };
         let help = listing(
+            &mut self.suggest,
             &format!("connected {channel} accounts"),
             account,
-            same_channel(),
+            same_channel.iter().copied(),
         );
         self.out.push(
             Diagnostic::new(Code::UnknownAccount, message)
@@ -154,7 +178,7 @@ impl Checker<'_> {
         for (id, m) in &self.loaded.config.proactive_messages {
             let base = Path::keys(["proactive_messages", id.as_str()]);
             let span = |key: &str| self.loaded.tree.span_of(&base.key(key));
-            match catalog.brand(&m.brand) {
+            match self.brands.get(m.brand.as_str()).copied() {
                 None => self.out.push(
                     Diagnostic::new(
                         Code::UnknownBrand,
@@ -162,13 +186,14 @@ impl Checker<'_> {
                     )
                     .at(span("brand"), "unknown brand")
                     .help(listing(
+                        &mut self.suggest,
                         "brands",
                         &m.brand,
                         catalog.brands.iter().map(|b| b.name.as_str()),
                     )),
                 ),
                 Some(brand)
-                    if catalog.channel(&m.channel).is_some()
+                    if self.channels.contains_key(m.channel.as_str())
                         && !brand.channels.contains(&m.channel) =>
                 {
                     self.out.push(
@@ -181,6 +206,7 @@ impl Checker<'_> {
                         )
                         .at(span("channel"), "not a channel of the brand")
                         .help(listing(
+                            &mut self.suggest,
                             &format!("channels of `{}`", m.brand),
                             &m.channel,
                             brand.channels.iter().map(String::as_str),
@@ -189,7 +215,7 @@ impl Checker<'_> {
                 }
                 Some(_) => {}
             }
-            let Some(channel) = catalog.channel(&m.channel) else {
+            let Some(channel) = self.channels.get(m.channel.as_str()).copied() else {
                 self.out.push(
                     Diagnostic::new(
                         Code::UnknownChannel,
@@ -200,6 +226,7 @@ impl Checker<'_> {
                     )
                     .at(span("channel"), "unknown channel")
                     .help(listing(
+                        &mut self.suggest,
                         "messaging channels",
                         &m.channel,
                         catalog.channels.iter().map(|c| c.name.as_str()),
@@ -221,6 +248,7 @@ impl Checker<'_> {
                     )
                     .at(span("schedule"), "unknown schedule")
                     .help(listing(
+                        &mut self.suggest,
                         &format!("schedules of `{}`", m.channel),
                         schedule,
                         channel.schedules.iter().map(String::as_str),
@@ -235,8 +263,9 @@ impl Checker<'_> {
                         .iter()
                         .filter(|b| b.channels.contains(&m.channel))
                         .map(|b| b.name.as_str())
+                        .collect::<Vec<_>>()
                 };
-                match catalog.bot(&r.bot) {
+                match self.bots.get(r.bot.as_str()).copied() {
                     Some(bot) if bot.channels.contains(&m.channel) => {
                         if !bot.answers.contains(&r.answer) {
                             self.out.push(
@@ -249,6 +278,7 @@ impl Checker<'_> {
                                     "unknown answer",
                                 )
                                 .help(listing(
+                                    &mut self.suggest,
                                     &format!("answers of `{}`", r.bot),
                                     &r.answer,
                                     bot.answers.iter().map(String::as_str),
@@ -271,9 +301,10 @@ impl Checker<'_> {
                                     "not a bot of the channel",
                                 )
                                 .help(listing(
+                                    &mut self.suggest,
                                     &format!("bots connected to `{}`", m.channel),
                                     &r.bot,
-                                    connected(),
+                                    connected().into_iter(),
                                 )),
                         );
                     }
@@ -287,7 +318,7 @@ impl Checker<'_> {
         let config = &self.loaded.config;
         for (name, mailbox) in &config.mailboxes {
             let base = Path::keys(["mailboxes", name.as_str()]);
-            let Some(live) = catalog.mailbox(name) else {
+            let Some(live) = self.mailboxes.get(name.as_str()).copied() else {
                 self.out.push(
                     Diagnostic::new(
                         Code::UnknownMailbox,
@@ -295,6 +326,7 @@ impl Checker<'_> {
                     )
                     .at(self.loaded.tree.key_span_of(&base), "unknown mailbox")
                     .help(listing(
+                        &mut self.suggest,
                         "mailboxes",
                         name,
                         catalog.mailboxes.iter().map(|m| m.name.as_str()),
@@ -302,18 +334,34 @@ impl Checker<'_> {
                 );
                 continue;
             };
-            let accounts: Vec<&str> = live
+            let mut accounts: Vec<&str> = Vec::new();
+            let mut account_set: HashSet<&str> = HashSet::new();
+            for t in live
                 .topics
                 .iter()
-                .filter_map(|t| catalog.topic(t))
-                .flat_map(|t| t.accounts.iter().map(String::as_str))
-                .collect();
+                .filter_map(|t| self.topics.get(t.as_str()))
+            {
+                for a in &t.accounts {
+                    if account_set.insert(a) {
+                        accounts.push(a);
+                    }
+                }
+            }
+            let folders = index(&live.folders, |f| f.name.as_str());
+            // The custom folders, listed once per mailbox for the help lines that need them.
+            let mut customs: Option<Vec<&str>> = None;
             if let Some(r) = &mailbox.reply_profiles {
-                self.reply(&base.key("reply_profiles"), name, r, &accounts);
+                self.reply(
+                    &base.key("reply_profiles"),
+                    name,
+                    r,
+                    &accounts,
+                    &account_set,
+                );
             }
             for (folder, f) in &mailbox.folders {
                 let fpath = base.key("folders").key(folder);
-                match live.folders.iter().find(|x| &x.name == folder) {
+                match folders.get(folder.as_str()).copied() {
                     Some(x) if x.custom => {}
                     found => {
                         let message = match found {
@@ -322,11 +370,13 @@ impl Checker<'_> {
                             ),
                             None => format!("mailbox `{name}` has no smart folder `{folder}`"),
                         };
-                        let customs = live
-                            .folders
-                            .iter()
-                            .filter(|x| x.custom)
-                            .map(|x| x.name.as_str());
+                        let customs = customs.get_or_insert_with(|| {
+                            live.folders
+                                .iter()
+                                .filter(|x| x.custom)
+                                .map(|x| x.name.as_str())
+                                .collect::<Vec<_>>()
+                        });
                         self.out.push(
                             Diagnostic::new(Code::UnknownFolder, message)
                                 .at(
@@ -336,9 +386,10 @@ impl Checker<'_> {
                                 .help(format!(
                                     "only custom smart folders take reply profiles; {}",
                                     listing(
+                                        &mut self.suggest,
                                         &format!("custom smart folders of `{name}`"),
                                         folder,
-                                        customs
+                                        customs.iter().copied()
                                     )
                                 )),
                         );
@@ -346,7 +397,13 @@ impl Checker<'_> {
                     }
                 }
                 if let Some(r) = &f.reply_profiles {
-                    self.reply(&fpath.key("reply_profiles"), name, r, &accounts);
+                    self.reply(
+                        &fpath.key("reply_profiles"),
+                        name,
+                        r,
+                        &accounts,
+                        &account_set,
+                    );
                 }
             }
         }
@@ -358,6 +415,7 @@ impl Checker<'_> {
         mailbox: &str,
         r: &crate::config::types::ReplyProfiles,
         accounts: &[&str],
+        account_set: &HashSet<&str>,
     ) {
         for (channel, id) in r.entries() {
             if id == "default" {
@@ -372,7 +430,7 @@ impl Checker<'_> {
             else {
                 continue;
             };
-            if accounts.contains(&account) {
+            if account_set.contains(account) {
                 continue;
             }
             self.out.push(
@@ -384,7 +442,10 @@ impl Checker<'_> {
                 .help(if accounts.is_empty() {
                     format!("the topics of `{mailbox}` have no connected accounts")
                 } else {
-                    format!("accounts connected to its topics: {}", accounts.join(", "))
+                    format!(
+                        "accounts connected to its topics: {}",
+                        suggest::list(accounts.iter().copied())
+                    )
                 }),
             );
         }
@@ -395,13 +456,13 @@ impl Checker<'_> {
         let config = &self.loaded.config;
         let platform = || catalog.platform_attributes.iter().map(String::as_str);
         for (id, a) in &config.contact_attributes {
-            if a.kind.is_none() && !catalog.platform_attributes.contains(id) {
+            if a.kind.is_none() && !self.platform_attributes.contains(id.as_str()) {
                 self.out.push(
                     Diagnostic::new(Code::UnknownPlatformAttribute, format!("`{id}` is not a platform contact attribute"))
                         .at(self.loaded.tree.key_span_of(&Path::keys(["contact_attributes", id.as_str()])), "no `type`: a platform attribute")
                         .help(format!(
                             "give it a `type` (\"text\" or \"dropdown\") to declare a custom attribute; {}",
-                            listing("platform attributes", id, platform())
+                            listing(&mut self.suggest, "platform attributes", id, platform())
                         )),
                 );
             }
@@ -409,17 +470,16 @@ impl Checker<'_> {
         let Some(contacts) = &config.contacts else {
             return;
         };
+        let platform_set = &self.platform_attributes;
         let known = |name: &str| {
-            config.contact_attributes.contains_key(name)
-                || catalog.platform_attributes.iter().any(|p| p == name)
+            config.contact_attributes.contains_key(name) || platform_set.contains(name)
         };
-        let candidates = || {
-            config
-                .contact_attributes
-                .keys()
-                .map(String::as_str)
-                .chain(platform())
-        };
+        let candidates: Vec<&str> = config
+            .contact_attributes
+            .keys()
+            .map(String::as_str)
+            .chain(platform())
+            .collect();
         let mut refs: Vec<(Path, &str)> = Vec::new();
         if let Some(m) = &contacts.matching_attribute {
             refs.push((Path::keys(["contacts", "matching_attribute"]), m));
@@ -437,7 +497,12 @@ impl Checker<'_> {
                     format!("`{name}` is neither a declared nor a platform contact attribute"),
                 )
                 .at(self.loaded.tree.span_of(&path), "unknown attribute")
-                .help(listing("attributes", name, candidates())),
+                .help(listing(
+                    &mut self.suggest,
+                    "attributes",
+                    name,
+                    candidates.iter().copied(),
+                )),
             );
         }
     }
@@ -453,6 +518,27 @@ pub fn check(loaded: &Loaded, catalog: &Catalog) -> Vec<Diagnostic> {
             .iter()
             .map(|a| (a.account.as_str(), a))
             .collect(),
+        accounts_by_channel: {
+            let mut by: HashMap<&str, Vec<&str>> = HashMap::new();
+            for a in &catalog.accounts {
+                by.entry(a.channel.as_str())
+                    .or_default()
+                    .push(a.account.as_str());
+            }
+            by
+        },
+        flows: catalog.flows.iter().map(String::as_str).collect(),
+        brands: index(&catalog.brands, |b| b.name.as_str()),
+        channels: index(&catalog.channels, |c| c.name.as_str()),
+        bots: index(&catalog.bots, |b| b.name.as_str()),
+        mailboxes: index(&catalog.mailboxes, |m| m.name.as_str()),
+        topics: index(&catalog.topics, |t| t.name.as_str()),
+        platform_attributes: catalog
+            .platform_attributes
+            .iter()
+            .map(String::as_str)
+            .collect(),
+        suggest: Budget::default(),
         out: Vec::new(),
     };
     c.profiles();

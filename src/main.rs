@@ -17,11 +17,19 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cmd::run(cli) {
-        Ok(outcome) => ExitCode::from(outcome.code()),
+    let code = match cmd::run(cli) {
+        Ok(outcome) => outcome.code(),
         Err(e) => {
-            eprintln!("{}", cmd::error_text(&e));
+            cmd::output::stderr(format!("{}\n", cmd::error_text(&e)).as_bytes());
+            1
+        }
+    };
+    // A closed pipe is the reader's choice; any other failure to write the output is not.
+    match cmd::output::failure() {
+        Some(why) => {
+            cmd::output::stderr(format!("error: cannot write standard output: {why}\n").as_bytes());
             ExitCode::from(1)
         }
+        None => ExitCode::from(code),
     }
 }

@@ -142,21 +142,26 @@ pub fn snippet(config: &Config, live: &LiveState, id: &str) -> Result<Snippet, S
 /// Text safe inside an HTML comment: `<` and `>` percent-encoded, which leaves a URL the
 /// same URL and makes `-->` impossible.
 fn comment_safe(s: &str) -> String {
-    s.replace('<', "%3C")
+    let s = s
+        .replace('<', "%3C")
         .replace('>', "%3E")
-        .replace(['\n', '\r'], " ")
+        .replace(['\n', '\r'], " ");
+    crate::diagnostics::text::escape(&s).into_owned()
 }
 
 /// JSON safe inside a `<script>` element: `<`, `>`, `&` and the JavaScript line
 /// separators as `\u` escapes, so no value can close the element.
 fn script_json(v: &Value) -> String {
-    serde_json::to_string(v)
+    let json = serde_json::to_string(v)
         .unwrap_or_default()
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
         .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
+        .replace('\u{2029}', "\\u2029");
+    // What JSON leaves raw (DEL, C1 and bidirectional controls) becomes `\u{..}`, which
+    // JavaScript reads as the same character and a terminal shows as text.
+    crate::diagnostics::text::escape(&json).into_owned()
 }
 
 /// The embed code: comments naming the profile and its allowed domains, then one

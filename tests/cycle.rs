@@ -407,7 +407,9 @@ fn live_references_are_checked_at_plan_time() {
     );
     run_ok(&dir, &["validate", "."], 0);
     let out = run_ok(&dir, &["plan", ".", "--diagnostics", "json"], 1);
-    let diags: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Diagnostics go to standard error in every format: standard output is the plan's.
+    assert!(out.stdout.is_empty());
+    let diags: Value = serde_json::from_slice(&out.stderr).unwrap();
     let codes: Vec<&str> = diags
         .as_array()
         .unwrap()

@@ -1,9 +1,10 @@
 //! `socialform apply`: carry out a plan, either one computed now (shown, then confirmed)
 //! or one saved by `plan --out` (refused when stale).
 
-use std::io::{BufRead, IsTerminal, Write as _};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
+use socialform::diagnostics::text::escape as esc;
 use socialform::plan::{self, Action, Plan};
 
 use super::plan::{Common, Prepared, prepare};
@@ -61,11 +62,10 @@ pub(super) fn read_plan(path: &Path) -> Result<Plan, Error> {
 
 /// Asks on the terminal; only `yes` goes ahead.
 fn confirm(n: usize) -> bool {
-    eprint!(
+    err!(
         "\nApply these {n} change{}? Only `yes` is accepted: ",
         if n == 1 { "" } else { "s" }
     );
-    let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes"
 }
@@ -90,10 +90,10 @@ pub fn cmd_apply(args: Args, color: Color) -> Result<Outcome, Error> {
             path: args.target.display().to_string(),
             reason,
         })?,
-        None => print!("{}", plan::render::text(&planned.plan, color.stdout)),
+        None => out!("{}", plan::render::text(&planned.plan, color.stdout)),
     }
     if !planned.plan.has_changes() {
-        eprintln!("Nothing to do.");
+        errln!("Nothing to do.");
         return Ok(Outcome::Success);
     }
     plan::safety::check_deletes(planned, args.allow_deletes)?;
@@ -102,7 +102,7 @@ pub fn cmd_apply(args: Args, color: Color) -> Result<Outcome, Error> {
             return Err(Error::NeedsApproval);
         }
         if !confirm(planned.plan.changes.len()) {
-            eprintln!("Apply cancelled: nothing was changed.");
+            errln!("Apply cancelled: nothing was changed.");
             return Ok(Outcome::Failed);
         }
     }
@@ -132,13 +132,17 @@ fn execute(prepared: &mut Prepared, parallelism: usize) -> Outcome {
     let progress = |event: Event<'_>| match (&bar, event) {
         (Some(bar), Event::Applied { address, action }) => {
             bar.inc(1);
-            bar.set_message(format!("{address}: {}", past(action)));
+            bar.set_message(format!("{}: {}", esc(address), past(action)));
         }
         (Some(bar), Event::Failed { address, error, .. }) => {
-            bar.println(format!("  {address}: failed: {error}"));
+            bar.println(format!(
+                "  {}: failed: {}",
+                esc(address),
+                esc(&error.to_string())
+            ));
         }
         (None, Event::Applied { address, action }) => {
-            eprintln!("  {address}: {}", past(action))
+            errln!("  {}: {}", esc(address), past(action))
         }
         // Failures are listed once, after the run.
         (None, Event::Failed { .. }) => {}
@@ -155,7 +159,7 @@ fn execute(prepared: &mut Prepared, parallelism: usize) -> Outcome {
     match report.failed.first() {
         None if report.is_complete() => {
             let n = |a: Action| report.applied.iter().filter(|(_, x)| *x == a).count();
-            eprintln!(
+            errln!(
                 "Apply complete: {} created, {} updated, {} replaced, {} deleted.",
                 n(Action::Create),
                 n(Action::Update),
@@ -166,17 +170,17 @@ fn execute(prepared: &mut Prepared, parallelism: usize) -> Outcome {
         }
         _ => {
             for f in &report.failed {
-                eprintln!(
+                errln!(
                     "error: {} ({}) failed: {}",
-                    f.address,
+                    esc(&f.address),
                     f.action.as_str(),
-                    f.error
+                    esc(&f.error.to_string())
                 );
             }
             if !report.not_attempted.is_empty() {
-                eprintln!("not attempted: {}", report.not_attempted.join(", "));
+                errln!("not attempted: {}", esc(&report.not_attempted.join(", ")));
             }
-            eprintln!(
+            errln!(
                 "{} of {} changes applied; `socialform plan` shows the remaining work.",
                 report.applied.len(),
                 prepared.planned.plan.changes.len()

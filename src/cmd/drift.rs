@@ -44,12 +44,12 @@ pub fn cmd_drift(args: Args, color: Color) -> Result<Outcome, Error> {
     match args.format {
         DriftFormat::Text => {
             let changed: Vec<bool> = planned.steps.iter().map(|s| s.config_changed).collect();
-            print!(
+            out!(
                 "{}",
                 plan::render::drift(&planned.plan, &changed, color.stdout)
             );
         }
-        DriftFormat::Json => print!("{}", plan::to_json(&planned.plan)),
+        DriftFormat::Json => out!("{}", plan::to_json(&planned.plan)),
     }
     Ok(if planned.plan.has_changes() {
         Outcome::Changes

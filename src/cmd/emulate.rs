@@ -85,13 +85,13 @@ pub fn cmd_emulate(args: Args) -> Result<Outcome, Error> {
     };
     let on_event = |event: Event| match event {
         Event::Listening(addr) => {
-            println!("listening on http://{addr}");
+            outln!("listening on http://{addr}");
             let _ = std::io::stdout().flush();
         }
-        Event::Stopping => eprintln!("stopping: finishing the requests in flight"),
+        Event::Stopping => errln!("stopping: finishing the requests in flight"),
     };
     meta::run(options, &on_event).map_err(|e| Error::Emulate(e.to_string()))?;
-    eprintln!("stopped");
+    errln!("stopped");
     Ok(Outcome::Success)
 }
 

@@ -77,6 +77,6 @@ pub fn cmd_explain(args: Args, color: Color) -> Result<Outcome, Error> {
             channel: &args.channel,
         },
     )?;
-    print!("{}", explain::render(&e));
+    out!("{}", explain::render(&e));
     Ok(Outcome::Success)
 }

@@ -6,7 +6,9 @@ use socialform::backend::LiveState;
 use socialform::config::Loaded;
 use socialform::import::{self, ImportError, Note, Options};
 
-use super::{Color, DiagFormat, Error, Outcome, counts, print_diagnostics};
+use socialform::diagnostics::text::escape as esc;
+
+use super::{Color, DiagFormat, DiagTo, Error, Outcome, counts, print_diagnostics};
 
 /// Write a configuration directory from what is live on the platform.
 ///
@@ -58,14 +60,16 @@ pub(super) fn load_checked(
 ) -> Result<Result<Loaded, Outcome>, Error> {
     let loaded = socialform::config::load(path)?;
     if loaded.has_failures(false) {
+        let shown = super::shown(&loaded, &loaded.diagnostics, &[], DiagTo::Stderr);
         print_diagnostics(
-            &loaded.diagnostics,
+            &shown,
             &loaded.sources,
             common.diagnostics,
             color,
+            DiagTo::Stderr,
         );
         if common.diagnostics == DiagFormat::Human {
-            eprintln!("validate failed: {}", counts(&loaded.diagnostics));
+            errln!("validate failed: {}", counts(&shown));
         }
         return Ok(Err(Outcome::Failed));
     }
@@ -144,7 +148,7 @@ pub fn cmd_import(args: Args, color: Color) -> Result<Outcome, Error> {
 
     report(&notes);
     let written = files.iter().filter(|f| f.path.ends_with(".toml")).count();
-    eprintln!(
+    errln!(
         "Imported {} resource{} into `{}` ({written} configuration file{}).",
         imported.resources,
         if imported.resources == 1 { "" } else { "s" },
@@ -155,8 +159,14 @@ pub fn cmd_import(args: Args, color: Color) -> Result<Outcome, Error> {
     // The promise is a configuration that validates: hold the written files to it.
     let check = socialform::config::load(&out)?;
     if check.has_failures(false) {
-        print_diagnostics(&check.diagnostics, &check.sources, DiagFormat::Human, color);
-        eprintln!(
+        print_diagnostics(
+            &check.diagnostics,
+            &check.sources,
+            DiagFormat::Human,
+            color,
+            DiagTo::Stderr,
+        );
+        errln!(
             "error: the imported configuration does not validate ({}); please report this",
             counts(&check.diagnostics)
         );
@@ -182,12 +192,12 @@ pub fn cmd_import(args: Args, color: Color) -> Result<Outcome, Error> {
         socialform::config::types::BackendKind::Http => String::new(),
     };
     if adopted {
-        eprintln!(
+        errln!(
             "Next: `socialform plan {}{sandbox}` shows the changes listed above; nothing else.",
             out.display()
         );
     } else {
-        eprintln!(
+        errln!(
             "Next: `socialform plan {}{sandbox}` shows no changes.",
             out.display()
         );
@@ -204,31 +214,37 @@ fn report(notes: &[Note]) {
         })
         .collect();
     if !unmanaged.is_empty() {
-        eprintln!(
+        errln!(
             "Left out {} unmanaged resource{} (--include-unmanaged imports them): {}",
             unmanaged.len(),
             if unmanaged.len() == 1 { "" } else { "s" },
-            unmanaged.join(", ")
+            esc(&unmanaged.join(", "))
         );
     }
     for n in notes {
         match n {
             Note::Unmanaged(_) => {}
-            Note::Adopted(a) => eprintln!(
-                "  {a}: unmanaged; the first plan adopts it (an update without field changes)"
+            Note::Adopted(a) => errln!(
+                "  {}: unmanaged; the first plan adopts it (an update without field changes)",
+                esc(a)
             ),
-            Note::Renamed { address, id } => eprintln!("  {address}: imported as `{id}`"),
+            Note::Renamed { address, id } => {
+                errln!("  {}: imported as `{}`", esc(address), esc(id))
+            }
             Note::Undecodable { address, reason } => {
-                eprintln!(
-                    "warning: {address} left out: its live fields are not valid configuration: {reason}"
+                errln!(
+                    "warning: {} left out: its live fields are not valid configuration: {}",
+                    esc(address),
+                    esc(reason)
                 )
             }
             Note::FileNotCopied { path, reason } => {
-                eprintln!("warning: `{path}` not copied: {reason}")
+                errln!("warning: `{}` not copied: {}", esc(path), esc(reason))
             }
-            Note::Differs { address, paths } => eprintln!(
-                "warning: {address}: planning the import would still change {}",
-                paths.join(", ")
+            Note::Differs { address, paths } => errln!(
+                "warning: {}: planning the import would still change {}",
+                esc(address),
+                esc(&paths.join(", "))
             ),
         }
     }

@@ -1,5 +1,35 @@
 //! Subcommands, one file each, and the one place where outcomes become exit codes.
 
+/// Writes to standard output through [`output`], like `print!`.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cmd::output::stdout(format!($($arg)*).as_bytes())
+    };
+}
+
+/// Writes a line to standard output through [`output`], like `println!`.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cmd::output::stdout(format!("{}\n", format_args!($($arg)*)).as_bytes())
+    };
+}
+
+/// Writes to standard error through [`output`], like `eprint!`.
+macro_rules! err {
+    ($($arg:tt)*) => {
+        $crate::cmd::output::stderr(format!($($arg)*).as_bytes())
+    };
+}
+
+/// Writes a line to standard error through [`output`], like `eprintln!`.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cmd::output::stderr(format!("{}\n", format_args!($($arg)*)).as_bytes())
+    };
+}
+
+pub mod output;
+
 mod apply;
 mod drift;
 mod emulate;
@@ -146,11 +176,20 @@ pub enum Error {
     /// a name `explain` does not know
     #[error("{}", explain::describe(.0))]
     Explain(#[from] socialform::explain::ExplainError),
+    /// options that contradict each other, found after parsing
+    #[error("{0}")]
+    Usage(String),
 }
 
-/// The message of an error, as printed.
+/// The message of an error, as printed: it may quote a path, a name from the
+/// configuration or a message from the platform, so control characters are escaped;
+/// a message of several lines (a parser's) keeps them, indented under the first, so
+/// none can pass for a line of socialform's own.
 pub fn error_text(e: &Error) -> String {
-    format!("error: {e}")
+    use socialform::diagnostics::text;
+    let message = e.to_string();
+    let escaped = text::escape_where(message.trim_end(), |c| c != '\n' && text::is_unsafe(c));
+    format!("error: {}", escaped.replace('\n', "\n  "))
 }
 
 /// Whether to colour output.
@@ -181,42 +220,81 @@ pub enum DiagFormat {
     Github,
 }
 
-/// Renders diagnostics in the chosen format and prints them: human ones to stderr, the
-/// machine formats to stdout.
+/// Where a command's diagnostics go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiagTo {
+    /// `validate`: the machine formats are its output (standard output); the human report
+    /// goes to standard error
+    Validate,
+    /// every other command: standard error in every format, so that standard output holds
+    /// only what the command produces (the plan, the export)
+    Stderr,
+}
+
+/// The diagnostics a command shows of a loaded configuration: without the codes its
+/// `[workspace] allow` and `--allow` accept, and with info notes only for `validate`.
+pub fn shown(
+    loaded: &socialform::config::Loaded,
+    diags: &[socialform::diagnostics::Diagnostic],
+    allow: &[socialform::diagnostics::Code],
+    to: DiagTo,
+) -> Vec<socialform::diagnostics::Diagnostic> {
+    let allowed = socialform::rules::allow::allowed(&loaded.config, allow);
+    socialform::diagnostics::shown(diags, &allowed, to == DiagTo::Validate)
+}
+
+/// Parses `--allow CODE`: a warning or info code (the command line is trusted, but a
+/// typo should not silently allow nothing).
+pub fn parse_allow(s: &str) -> Result<socialform::diagnostics::Code, String> {
+    match socialform::rules::allow::refusal(s) {
+        Some(why) => Err(why),
+        None => {
+            socialform::diagnostics::Code::parse(s).ok_or_else(|| format!("`{s}` is not a code"))
+        }
+    }
+}
+
+/// Renders diagnostics in the chosen format and prints them where `to` says.
 pub fn print_diagnostics(
     diags: &[socialform::diagnostics::Diagnostic],
     sources: &socialform::diagnostics::Sources,
     format: DiagFormat,
     color: Color,
+    to: DiagTo,
 ) {
     use socialform::diagnostics::{Format, render};
-    match format {
+    let text = match format {
         DiagFormat::Human => {
-            if !diags.is_empty() {
-                let width = if color.stderr { terminal_width() } else { 100 };
-                eprint!(
-                    "{}",
-                    render(
-                        diags,
-                        sources,
-                        Format::Human {
-                            color: color.stderr,
-                            width
-                        }
-                    )
-                );
+            if diags.is_empty() {
+                return;
             }
+            let width = if color.stderr { terminal_width() } else { 100 };
+            render(
+                diags,
+                sources,
+                Format::Human {
+                    color: color.stderr,
+                    width,
+                },
+            )
         }
-        DiagFormat::Json => print!("{}", render(diags, sources, Format::Json)),
-        DiagFormat::Github => print!("{}", render(diags, sources, Format::Github)),
+        DiagFormat::Json => render(diags, sources, Format::Json),
+        DiagFormat::Github => render(diags, sources, Format::Github),
+    };
+    match (format, to) {
+        (DiagFormat::Json | DiagFormat::Github, DiagTo::Validate) => {
+            output::stdout(text.as_bytes())
+        }
+        _ => output::stderr(text.as_bytes()),
     }
 }
 
 fn terminal_width() -> usize {
     std::env::var("COLUMNS")
         .ok()
-        .and_then(|c| c.parse().ok())
+        .and_then(|c| c.parse::<usize>().ok())
         .unwrap_or(100)
+        .clamp(40, 1_000)
 }
 
 /// "1 error, 2 warnings" for a summary line.
@@ -239,4 +317,18 @@ pub fn counts(diags: &[socialform::diagnostics::Diagnostic]) -> String {
         parts.push(plural(infos, "note"));
     }
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_escapes_controls_and_indents_continuation_lines() {
+        let e = Error::Usage("bad \u{1b}[2J value\n  | here\u{7}\n".into());
+        assert_eq!(
+            error_text(&e),
+            "error: bad \\u{1b}[2J value\n    | here\\u{7}"
+        );
+    }
 }

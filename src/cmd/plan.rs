@@ -7,7 +7,9 @@ use std::time::Duration;
 use socialform::backend::{self, Backend};
 use socialform::plan::{self, Planned};
 
-use super::{Color, DiagFormat, Error, Outcome, counts, print_diagnostics};
+use socialform::diagnostics::Code;
+
+use super::{Color, DiagFormat, DiagTo, Error, Outcome, counts, parse_allow, print_diagnostics};
 
 /// How to print a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,9 +55,13 @@ pub struct Common {
     /// which must stay inside the configuration directory (sandbox backend only).
     #[arg(long, value_name = "PATH", env = "SOCIALFORM_SANDBOX", long_help = SANDBOX_HELP)]
     pub sandbox: Option<PathBuf>,
-    /// How to print diagnostics.
+    /// How to print diagnostics (always on standard error).
     #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
     pub diagnostics: DiagFormat,
+    /// Accept this warning code for this run: it is not printed (as `[workspace] allow`
+    /// does). Repeatable.
+    #[arg(long = "allow", value_name = "CODE", value_parser = parse_allow)]
+    pub allow: Vec<Code>,
 }
 
 /// The long help of `--sandbox`, shared by every command that opens the platform.
@@ -85,14 +91,14 @@ pub(super) fn open_platform(
     let options = backend::OpenOptions {
         lock_timeout: Duration::from_secs(lock_timeout),
         on_retry: Some(backend::http::Notify(std::sync::Arc::new(|line: &str| {
-            eprintln!("  retry: {line}")
+            errln!("  retry: {}", socialform::diagnostics::text::escape(line))
         }))),
         sandbox: sandbox.map(Path::to_path_buf),
     };
     let mut on_wait = |lock: &Path| {
-        eprintln!(
+        errln!(
             "waiting for another socialform run to release `{}` (up to {lock_timeout}s)...",
-            lock.display(),
+            socialform::diagnostics::text::escape(&lock.display().to_string()),
         )
     };
     backend::open(&loaded.config, &loaded.dir, &options, &mut on_wait)
@@ -107,12 +113,21 @@ pub fn prepare(
 ) -> Result<Result<Prepared, Outcome>, Error> {
     let loaded = socialform::config::load(path)?;
     // One report per run: machine formats print one JSON array, so the offline findings
-    // wait for the live ones unless they stop the run on their own.
+    // wait for the live ones unless they stop the run on their own. Everything goes to
+    // standard error (standard output holds only the plan), without info notes and
+    // without the codes the configuration allows.
     let report = |diags: &[socialform::diagnostics::Diagnostic], stage: &str| {
-        print_diagnostics(diags, &loaded.sources, common.diagnostics, color);
-        let failed = diags.iter().any(|d| d.is_failure(false));
+        let shown = super::shown(&loaded, diags, &common.allow, DiagTo::Stderr);
+        print_diagnostics(
+            &shown,
+            &loaded.sources,
+            common.diagnostics,
+            color,
+            DiagTo::Stderr,
+        );
+        let failed = shown.iter().any(|d| d.is_failure(false));
         if failed && common.diagnostics == DiagFormat::Human {
-            eprintln!("{stage} failed: {}", counts(diags));
+            errln!("{stage} failed: {}", counts(&shown));
         }
         failed
     };
@@ -170,16 +185,16 @@ pub fn cmd_plan(args: Args, color: Color) -> Result<Outcome, Error> {
     };
     let plan = &prepared.planned.plan;
     match args.format {
-        PlanFormat::Text => print!("{}", plan::render::text(plan, color.stdout)),
-        PlanFormat::Markdown => print!("{}", plan::render::markdown(plan)),
-        PlanFormat::Json => print!("{}", plan::to_json(plan)),
+        PlanFormat::Text => out!("{}", plan::render::text(plan, color.stdout)),
+        PlanFormat::Markdown => out!("{}", plan::render::markdown(plan)),
+        PlanFormat::Json => out!("{}", plan::to_json(plan)),
     }
     if let Some(out) = &args.out {
         std::fs::write(out, plan::to_json(plan)).map_err(|source| Error::Write {
             path: out.display().to_string(),
             source,
         })?;
-        eprintln!(
+        errln!(
             "Saved the plan to `{}`: apply exactly it with `socialform apply {}`.",
             out.display(),
             out.display()

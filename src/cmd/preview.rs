@@ -2,9 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use socialform::diagnostics::Severity;
 
-use super::{Color, DiagFormat, Error, Outcome, counts, print_diagnostics};
+use super::{Color, DiagFormat, DiagTo, Error, Outcome, counts, print_diagnostics};
 
 /// Where the page goes, below the configuration directory, without `--out`.
 const DEFAULT_OUT: &str = ".socialform/preview";
@@ -54,23 +53,18 @@ fn default_out(dir: &Path) -> Result<PathBuf, Error> {
 /// Runs `preview`.
 pub fn cmd_preview(args: Args, color: Color) -> Result<Outcome, Error> {
     let loaded = socialform::config::load(&args.path)?;
-    let shown: Vec<_> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity != Severity::Info)
-        .cloned()
-        .collect();
     // Standard output holds only the page's path: diagnostics go to stderr, for people.
-    print_diagnostics(&shown, &loaded.sources, DiagFormat::Human, color);
+    let shown = super::shown(&loaded, &loaded.diagnostics, &[], DiagTo::Stderr);
+    print_diagnostics(&shown, &loaded.sources, DiagFormat::Human, color, DiagTo::Stderr);
     if loaded.has_failures(false) {
-        eprintln!("validate failed: {}", counts(&shown));
+        errln!("validate failed: {}", counts(&shown));
         return Ok(Outcome::Failed);
     }
     let plan = args.plan.as_deref().map(super::apply::read_plan).transpose()?;
     let catalog = match socialform::preview::sandbox_catalog(&loaded.config, &loaded.dir) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("warning: {e}; the page shows account ids instead of display names");
+            errln!("warning: {e}; the page shows account ids instead of display names");
             None
         }
     };
@@ -101,6 +95,6 @@ pub fn cmd_preview(args: Args, color: Color) -> Result<Outcome, Error> {
         path: file.display().to_string(),
         source,
     })?;
-    println!("{}", file.display());
+    outln!("{}", file.display());
     Ok(Outcome::Success)
 }

@@ -208,7 +208,7 @@ pub fn cmd_serve(args: Args) -> Result<Outcome, Error> {
         ..ServeOptions::default()
     };
     let on_event = |event: Event| match event {
-        Event::Workspace { name, created } => eprintln!(
+        Event::Workspace { name, created } => errln!(
             "workspace `{name}`: {}",
             if created {
                 "created from its catalog"
@@ -217,16 +217,16 @@ pub fn cmd_serve(args: Args) -> Result<Outcome, Error> {
             }
         ),
         Event::Listening(addr) => {
-            println!("listening on http://{addr}");
+            outln!("listening on http://{addr}");
             let _ = std::io::stdout().flush();
         }
-        Event::Stopping => eprintln!("stopping: finishing the requests in flight"),
-        Event::Dropped(n) => eprintln!("stopping: dropped {n} connection(s) still open"),
-        Event::Purged(n) => eprintln!("forgot {n} expired idempotency key(s)"),
-        Event::PurgeFailed(e) => eprintln!("purging expired idempotency keys failed: {e}"),
+        Event::Stopping => errln!("stopping: finishing the requests in flight"),
+        Event::Dropped(n) => errln!("stopping: dropped {n} connection(s) still open"),
+        Event::Purged(n) => errln!("forgot {n} expired idempotency key(s)"),
+        Event::PurgeFailed(e) => errln!("purging expired idempotency keys failed: {e}"),
     };
     server::run(options, &on_event).map_err(|e| Error::Serve(e.to_string()))?;
-    eprintln!("stopped");
+    errln!("stopped");
     Ok(Outcome::Success)
 }
 

@@ -60,11 +60,11 @@ pub fn cmd_snippet(args: Args, color: Color) -> Result<Outcome, Error> {
     let live = read_platform(&loaded, &args.common)?;
     let s = snippet::snippet(&loaded.config, &live, &args.profile_id)?;
     if s.domains_pending {
-        eprintln!(
+        errln!(
             "warning: the configuration sets other allowed_domains for `{}` than the platform has; the snippet lists the live ones until `socialform apply`",
-            s.profile
+            socialform::diagnostics::text::escape(&s.profile)
         );
     }
-    print!("{}", snippet::render(&s));
+    out!("{}", snippet::render(&s));
     Ok(Outcome::Success)
 }

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use super::{Color, DiagFormat, Error, Outcome, counts, print_diagnostics};
+use socialform::diagnostics::Code;
+
+use super::{Color, DiagFormat, DiagTo, Error, Outcome, counts, parse_allow, print_diagnostics};
 
 /// Check a configuration against every platform limit, offline.
 ///
@@ -19,21 +21,32 @@ pub struct Args {
     /// Fail on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Accept this warning or info code for this run: it is not printed and does not fail
+    /// --deny-warnings (as `[workspace] allow` does). Repeatable.
+    #[arg(long = "allow", value_name = "CODE", value_parser = parse_allow)]
+    allow: Vec<Code>,
 }
 
 /// Runs `validate`.
 pub fn cmd_validate(args: Args, color: Color) -> Result<Outcome, Error> {
     let loaded = socialform::config::load(&args.path)?;
-    print_diagnostics(&loaded.diagnostics, &loaded.sources, args.format, color);
-    let failed = loaded.has_failures(args.deny_warnings);
+    let shown = super::shown(&loaded, &loaded.diagnostics, &args.allow, DiagTo::Validate);
+    print_diagnostics(
+        &shown,
+        &loaded.sources,
+        args.format,
+        color,
+        DiagTo::Validate,
+    );
+    let failed = shown.iter().any(|d| d.is_failure(args.deny_warnings));
     if args.format == DiagFormat::Human {
         let files = loaded.sources.files().count();
         let verdict = if failed { "failed" } else { "ok" };
-        eprintln!(
+        errln!(
             "validate {verdict}: {} file{} checked, {}",
             files,
             if files == 1 { "" } else { "s" },
-            counts(&loaded.diagnostics)
+            counts(&shown)
         );
     }
     Ok(if failed {

@@ -149,6 +149,25 @@ fn same_entry(a: &FsPath, b: &FsPath) -> bool {
     files::normalize(a) == files::normalize(b) || same_file(a, b)
 }
 
+/// The diagnostic of a file that does not parse: a TOML syntax error, or a document
+/// nested past [`tree::MAX_DEPTH`].
+fn syntax_diagnostic(e: tree::SyntaxError) -> Diagnostic {
+    let first_line = e
+        .message
+        .lines()
+        .next()
+        .unwrap_or("invalid TOML")
+        .to_string();
+    if e.too_deep {
+        Diagnostic::new(Code::TooDeep, first_line)
+            .at(e.span, "too deep")
+            .help("flatten the structure: no configuration key nests this deep")
+    } else {
+        Diagnostic::new(Code::TomlSyntax, format!("invalid TOML: {first_line}"))
+            .at(e.span, first_line)
+    }
+}
+
 /// Loads and checks a configuration directory, or a single root file that is a
 /// configuration on its own: one beside and below which no other `*.toml` file sits
 /// (hidden folders, `.socialform/` and the catalog it names excepted). A file that is part
@@ -212,18 +231,7 @@ fn load_with(input: &FsPath, standalone: bool) -> Result<Loaded, LoadError> {
         match Node::parse(id, &sources.get(id).text) {
             Ok(node) => Some(node),
             Err(errors) => {
-                for e in errors {
-                    let first_line = e
-                        .message
-                        .lines()
-                        .next()
-                        .unwrap_or("invalid TOML")
-                        .to_string();
-                    diagnostics.push(
-                        Diagnostic::new(Code::TomlSyntax, format!("invalid TOML: {first_line}"))
-                            .at(e.span, first_line),
-                    );
-                }
+                diagnostics.extend(errors.into_iter().map(syntax_diagnostic));
                 syntax_failed = true;
                 None
             }

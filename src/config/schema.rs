@@ -475,7 +475,14 @@ pub fn check(tree: &Node, doc: &Value) -> Vec<Finding> {
                         suggest::as_id(&key)
                     ))
             }
-            ValidationErrorKind::Pattern { pattern } => match limits::format_of(pattern) {
+            // The validator reports the pattern as it compiled it (`\s` spelled out as a
+            // class of control characters); the schema holds it as written.
+            ValidationErrorKind::Pattern { pattern } => match parent
+                .and_then(|p| p.get("pattern"))
+                .and_then(Value::as_str)
+                .and_then(limits::format_of)
+                .or_else(|| limits::format_of(pattern))
+            {
                 Some(f) => {
                     Diagnostic::new(Code::BadFormat, format!("{what} must be {}", f.expected))
                         .at(span, format!("not {}", f.expected))

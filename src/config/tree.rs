@@ -131,12 +131,60 @@ pub struct SyntaxError {
     pub message: String,
     /// where
     pub span: Span,
+    /// valid TOML nested past [`MAX_DEPTH`] rather than invalid TOML
+    pub too_deep: bool,
+}
+
+/// Tables and arrays nest at most this deep (the root table is level 0). The TOML parser
+/// bounds inline tables and arrays, and dotted keys, but not the two together (a dotted
+/// key inside each inline table multiplies the depth); deeper input is refused before
+/// anything recurses over it.
+pub const MAX_DEPTH: usize = 128;
+
+/// The first value nested deeper than [`MAX_DEPTH`], found without recursion.
+fn too_deep(table: &DeTable<'_>) -> Option<Range<usize>> {
+    let mut stack: Vec<(&toml::Spanned<DeValue<'_>>, usize)> =
+        table.values().map(|v| (v, 1)).collect();
+    while let Some((value, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Some(value.span());
+        }
+        match value.get_ref() {
+            DeValue::Array(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
+            DeValue::Table(t) => stack.extend(t.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Drops a parsed document without recursion: dropping a deep one the usual way would
+/// recurse once per level.
+fn drop_flat(table: DeTable<'_>) {
+    let mut stack: Vec<DeValue<'_>> = table.into_iter().map(|(_, v)| v.into_inner()).collect();
+    while let Some(value) = stack.pop() {
+        match value {
+            DeValue::Array(items) => stack.extend(items.into_iter().map(|v| v.into_inner())),
+            DeValue::Table(t) => stack.extend(t.into_iter().map(|(_, v)| v.into_inner())),
+            _ => {}
+        }
+    }
 }
 
 impl Node {
     /// Parses one file into a node tree; TOML syntax errors keep their span.
     pub fn parse(file: FileId, text: &str) -> Result<Node, Vec<SyntaxError>> {
         let (table, errors) = DeTable::parse_recoverable(text);
+        if errors.is_empty()
+            && let Some(range) = too_deep(table.get_ref())
+        {
+            drop_flat(table.into_inner());
+            return Err(vec![SyntaxError {
+                message: format!("tables and arrays nested deeper than {MAX_DEPTH} levels"),
+                span: Span { file, range },
+                too_deep: true,
+            }]);
+        }
         if !errors.is_empty() {
             return Err(errors
                 .into_iter()
@@ -146,6 +194,7 @@ impl Node {
                         file,
                         range: e.span().unwrap_or(0..0),
                     },
+                    too_deep: false,
                 })
                 .collect());
         }
@@ -442,6 +491,30 @@ mod tests {
             a.at(&Path::keys(["mailboxes", "Care", "folders", "VIP"]))
                 .is_some()
         );
+    }
+
+    #[test]
+    fn nesting_past_the_bound_is_an_error_not_a_stack_overflow() {
+        // A dotted key inside each inline table: within the TOML parser's own limits,
+        // 78 levels of 78 keys each.
+        let key = vec!["a"; 78].join(".");
+        let text = format!(
+            "x = {}1{}\n",
+            format!("{{{key} = ").repeat(78),
+            "}".repeat(78)
+        );
+        let errs = Node::parse(FileId(0), &text).unwrap_err();
+        assert!(errs[0].too_deep, "{:?}", errs[0]);
+        // The value `1` is at depth 1 (`x`) + 77 + the inner keys: 128 parses, 129 does not.
+        let at = |inner: usize| {
+            format!(
+                "x = {{ {} = {{ {} = 1 }} }}\n",
+                vec!["a"; 77].join("."),
+                vec!["b"; inner].join(".")
+            )
+        };
+        assert!(Node::parse(FileId(0), &at(50)).is_ok());
+        assert!(Node::parse(FileId(0), &at(51)).is_err());
     }
 
     #[test]

@@ -56,6 +56,13 @@ pub struct Workspace {
     /// Delete live resources of a deletable kind that this tool did not create.
     #[serde(default)]
     pub prune: bool,
+    /// Warning and info codes this configuration accepts: they are not printed and do not
+    /// fail `--deny-warnings`. Error codes cannot be allowed. `--allow CODE` on the command
+    /// line does the same for one run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("description" = crate::rules::allow::schema_description()))]
+    #[schemars(inner(length(min = 1)))]
+    pub allow: Vec<String>,
 }
 
 /// The kind of backend.

@@ -9,7 +9,7 @@ use std::ops::Range;
 use super::conditions::{Condition, Field, LeafError, Op, VISIT_HISTORY_VALUES, Value, check_leaf};
 
 /// Parentheses nest at most this deep, which also bounds the parser's recursion.
-const MAX_DEPTH: usize = 32;
+const MAX_DEPTH: usize = crate::rules::limits::CONDITION_DEPTH;
 
 /// Characters that end a bare word even without surrounding whitespace.
 const DELIMITERS: [char; 6] = ['(', ')', '[', ']', ',', '"'];

@@ -19,6 +19,11 @@ macro_rules! codes {
                 match self { $( Code::$name => $code ),* }
             }
 
+            /// The code spelled `s` (`limits::too_long`), if there is one.
+            pub fn parse(s: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str() == s)
+            }
+
             /// The severity every diagnostic of this code has.
             pub fn severity(self) -> Severity {
                 match self { $( Code::$name => Severity::$sev ),* }
@@ -36,11 +41,14 @@ codes! {
     // Reading and merging files.
     Io = ("config::io", Error, "a configuration file could not be read");
     TomlSyntax = ("config::syntax", Error, "the file is not valid TOML");
+    TooDeep = ("config::too_deep", Error, "tables and arrays nested deeper than 128 levels (the run stops, as on a syntax error)");
     DuplicateDefinition = ("config::duplicate_definition", Error, "the same table or key is defined in two places");
     RootOnlyTable = ("config::root_only_table", Error, "`[workspace]` or `[backend]` outside the root file");
     PathOutside = ("config::path_outside", Error, "a path in the configuration, or a linked file, that leaves the configuration directory (absolute, `..` or a symbolic link)");
     NotAFile = ("config::not_a_file", Error, "a FIFO, socket, device or directory where a regular file is read: never opened");
     TooLarge = ("config::too_large", Error, "a configuration file, catalog or avatar over 8 MiB");
+    AllowError = ("config::allow_error", Error, "an error code in `[workspace] allow`: only warnings and notes can be allowed");
+    AllowUnknown = ("config::allow_unknown", Error, "a code in `[workspace] allow` that does not exist (with a suggestion when one is close)");
     // The schema: shape, types, allowed values.
     UnknownKey = ("schema::unknown_key", Error, "a key the format does not define (with a suggestion when one is close)");
     MissingKey = ("schema::missing_key", Error, "a required key is absent");
@@ -56,10 +64,12 @@ codes! {
     TooManyItems = ("limits::too_many_items", Error, "a list longer than the platform allows");
     TooFewItems = ("limits::too_few_items", Error, "a list shorter than required");
     TooManyResources = ("limits::too_many_resources", Error, "more groups or proactive messages than a workspace may hold");
+    OverCap = ("limits::over_cap", Error, "a text, list, table or key larger than socialform accepts where the platform states no limit (the caps are in the README)");
     XWeightedLength = ("limits::x_weighted_length", Error, "an X bio over 160 by X's weighted count");
-    XCountDiffers = ("x::weighted_count_differs", Warning, "an X bio whose weighted count differs from its length");
+    XCountDiffers = ("x::weighted_count_differs", Info, "an X bio whose weighted count differs from its length");
     // Profiles.
     DuplicateValue = ("profiles::duplicate", Error, "a label, question or name that must be unique appears twice");
+    DuplicateAccount = ("profiles::duplicate_account", Error, "two profiles bound to the same account of the same channel");
     UrlInLabel = ("x::url_in_label", Error, "a quick-reply label that contains a URL");
     QuickRepliesNeedWelcome = ("x::quick_replies_without_welcome", Error, "X quick replies without a welcome message");
     PrivacyPolicyRequired = ("x::privacy_policy_required", Error, "X custom profiles without a privacy policy URL");
@@ -93,6 +103,7 @@ codes! {
     WhenSyntax = ("proactive::when_syntax", Error, "a `when` expression that does not parse (points at the character)");
     ConditionShape = ("proactive::condition_shape", Error, "a condition that is neither `{ field, op, value }` nor a group, or a top level without exactly one of `all` and `any`");
     ConditionGroupSize = ("proactive::condition_group_size", Error, "a nested condition group with fewer than 2 conditions");
+    ConditionsTooDeep = ("proactive::conditions_too_deep", Error, "condition groups nested deeper than 32 levels");
     ConditionValue = ("proactive::condition_value", Error, "an operator the field does not take, or a value of the wrong form");
     ScheduleRequired = ("proactive::schedule_required", Error, "`send` other than `always` without a `schedule`");
     ScheduleUnused = ("proactive::schedule_unused", Warning, "a `schedule` that `send = \"always\"` never uses");

@@ -3,6 +3,7 @@
 
 mod codes;
 mod render;
+pub mod text;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -119,6 +120,25 @@ impl Diagnostic {
     }
 }
 
+/// The diagnostics a command shows: without the codes the configuration (or the command
+/// line) allows, and without info notes unless `infos` (only `validate` shows them).
+/// Errors are never left out: an error code cannot be allowed.
+pub fn shown(
+    diags: &[Diagnostic],
+    allowed: &std::collections::HashSet<Code>,
+    infos: bool,
+) -> Vec<Diagnostic> {
+    diags
+        .iter()
+        .filter(|d| match d.severity {
+            Severity::Error => true,
+            Severity::Warning => !allowed.contains(&d.code),
+            Severity::Info => infos && !allowed.contains(&d.code),
+        })
+        .cloned()
+        .collect()
+}
+
 /// Sorts diagnostics by file, position, then code, so output is stable.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
@@ -143,6 +163,18 @@ pub struct SourceFile {
     /// the text
     pub text: String,
     line_starts: Vec<usize>,
+    /// how many characters start before each [`CHAR_BLOCK`]-byte block, so that a column
+    /// costs a bounded count whatever the length of the line (one line can hold the whole
+    /// file, and thousands of diagnostics)
+    char_marks: Vec<usize>,
+}
+
+/// The stride of [`SourceFile`]'s character index.
+const CHAR_BLOCK: usize = 256;
+
+/// Characters that start in `bytes`: every byte that does not continue a UTF-8 sequence.
+fn chars_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
 impl SourceFile {
@@ -151,23 +183,55 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
+        let mut char_marks = Vec::with_capacity(text.len() / CHAR_BLOCK + 1);
+        let mut total = 0;
+        for block in text.as_bytes().chunks(CHAR_BLOCK) {
+            char_marks.push(total);
+            total += chars_in(block);
+        }
+        char_marks.push(total);
         SourceFile {
             name,
             path,
             text,
             line_starts,
+            char_marks,
         }
+    }
+
+    /// 0-based index of the line holding a byte offset (clamped to the text).
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// Byte range of a 0-based line, without its line break; `None` past the last line.
+    pub fn line_range(&self, line: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.line_starts.get(line)?;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        Some(start..end.max(start))
+    }
+
+    /// How many lines the text has (a final line break starts an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Characters that start before a byte offset.
+    fn chars_before(&self, offset: usize) -> usize {
+        let block = offset / CHAR_BLOCK;
+        self.char_marks[block] + chars_in(&self.text.as_bytes()[block * CHAR_BLOCK..offset])
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line = self.line_index(offset);
         let start = self.line_starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let col = self.chars_before(offset) - self.chars_before(start);
         (line + 1, col + 1)
     }
 }
@@ -213,5 +277,18 @@ mod tests {
         // `ç` is two bytes: the `d` is the second character of line 2.
         assert_eq!(f.line_col(5), (2, 2));
         assert_eq!(f.line_col(999), (3, 1));
+    }
+
+    #[test]
+    fn columns_of_a_long_line_count_characters() {
+        let text = format!("a = \"{}x\"\n", "é".repeat(1000));
+        let f = SourceFile::new("a".into(), "a".into(), text.clone());
+        let x = text.find('x').unwrap();
+        assert_eq!(f.line_col(x), (1, 1006));
+        assert_eq!(f.line_col(x + 1), (1, 1007));
+        assert_eq!(f.line_range(0), Some(0..text.len() - 1));
+        assert_eq!(f.line_range(1), Some(text.len()..text.len()));
+        assert_eq!(f.line_range(2), None);
+        assert_eq!(f.line_count(), 2);
     }
 }

@@ -26,32 +26,39 @@ fn group_depths(desired: &[Resource], live: &LiveState) -> HashMap<String, usize
         let held = crate::model::nested_groups(r);
         children.insert(r.address.clone(), held);
     }
-    fn depth(
-        a: &str,
-        children: &HashMap<String, Vec<String>>,
-        seen: &mut HashSet<String>,
-        memo: &mut HashMap<String, usize>,
-    ) -> usize {
-        if let Some(d) = memo.get(a) {
-            return *d;
+    // Depth first with a stack of its own (live nesting comes from the platform and may be
+    // as deep as it likes): each group's depth is the deepest of its children's plus one,
+    // a group met again on the current walk (a cycle, which validate reports) counts 0.
+    let mut memo: HashMap<&str, usize> = HashMap::new();
+    for root in children.keys() {
+        if memo.contains_key(root.as_str()) {
+            continue;
         }
-        if !seen.insert(a.to_string()) {
-            return 0; // a cycle: validate reports it; do not loop
+        let mut seen: HashSet<&str> = HashSet::from([root.as_str()]);
+        // (group, next child to look at, deepest child so far + 1)
+        let mut stack: Vec<(&str, usize, usize)> = vec![(root.as_str(), 0, 0)];
+        while let Some(top) = stack.last_mut() {
+            let (node, next) = (top.0, top.1);
+            let held = children.get(node).map_or(&[][..], Vec::as_slice);
+            if let Some(child) = held.get(next) {
+                top.1 += 1;
+                let child = child.as_str();
+                match memo.get(child) {
+                    Some(d) => top.2 = top.2.max(d + 1),
+                    None if !seen.insert(child) => top.2 = top.2.max(1),
+                    None => stack.push((child, 0, 0)),
+                }
+                continue;
+            }
+            let (node, _, depth) = *top;
+            stack.pop();
+            memo.insert(node, depth);
+            if let Some(parent) = stack.last_mut() {
+                parent.2 = parent.2.max(depth + 1);
+            }
         }
-        let d = children.get(a).map_or(0, |held| {
-            held.iter()
-                .map(|c| depth(c, children, seen, memo) + 1)
-                .max()
-                .unwrap_or(0)
-        });
-        memo.insert(a.to_string(), d);
-        d
     }
-    let mut memo = HashMap::new();
-    for a in children.keys() {
-        depth(a, &children, &mut HashSet::new(), &mut memo);
-    }
-    memo
+    memo.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// Orders changes (with their steps) for applying.

@@ -1,13 +1,27 @@
 //! Plan renderers: text for people (colour optional, word-level diffs of long texts,
 //! conditions in `when` form) and markdown for pull-request comments. JSON is
 //! [`super::to_json`]. Renderers return strings; they never print.
+//!
+//! Everything shown comes from the configuration or the platform, so every name and
+//! value goes through [`text::escape`]: no control character reaches a terminal or a
+//! pull-request comment.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
 use super::{Action, Change, FieldChange, Plan};
+use crate::diagnostics::text;
+
+/// Texts longer than this many bytes (on either side) are shown before and after in
+/// full rather than as a word diff: the diff costs the product of the two lengths.
+pub const WORD_DIFF_MAX: usize = 2_000;
+
+fn esc(s: &str) -> Cow<'_, str> {
+    text::escape(s)
+}
 
 /// Fields whose text is long enough to be shown as a word-level diff.
 const LONG_TEXT: &[&str] = &[
@@ -60,24 +74,27 @@ fn symbol(action: Action) -> &'static str {
     }
 }
 
-/// A value as shown: strings quoted, the rest as compact JSON, absent as `(none)`.
+/// A value as shown: strings quoted, the rest as compact JSON, absent as `(none)`;
+/// control characters escaped.
 pub fn show(v: &Value) -> String {
     match v {
         Value::Null => "(none)".to_string(),
         // A string with double quotes (a `when` expression) reads best as the TOML
         // literal string the user wrote, when it can be one.
         Value::String(t) if t.contains('"') && !t.contains('\'') && !t.contains('\n') => {
-            format!("'{t}'")
+            format!("'{}'", esc(t))
         }
-        other => serde_json::to_string(other).unwrap_or_default(),
+        other => esc(&serde_json::to_string(other).unwrap_or_default()).into_owned(),
     }
 }
 
-/// Whether a field is better read as a word-level diff.
+/// Whether a field is better read as a word-level diff (and short enough to diff).
 fn is_long_text(f: &FieldChange) -> bool {
     match (&f.before, &f.after) {
         (Value::String(a), Value::String(b)) => {
-            LONG_TEXT.contains(&f.path.as_str()) || a.len() > 60 || b.len() > 60
+            (LONG_TEXT.contains(&f.path.as_str()) || a.len() > 60 || b.len() > 60)
+                && a.len() <= WORD_DIFF_MAX
+                && b.len() <= WORD_DIFF_MAX
         }
         _ => false,
     }
@@ -91,6 +108,7 @@ fn word_diff(before: &str, after: &str, style: &Style) -> String {
     let mut run: Option<(ChangeTag, String)> = None;
     let flush = |run: &mut Option<(ChangeTag, String)>, out: &mut String| {
         if let Some((tag, text)) = run.take() {
+            let text = esc(&text).into_owned();
             out.push_str(&match (tag, style.color) {
                 (ChangeTag::Equal, _) => text,
                 (ChangeTag::Delete, true) => style.paint("31;9", &text),
@@ -124,7 +142,7 @@ fn shown_fields(c: &Change) -> Vec<&FieldChange> {
 }
 
 fn field_line(f: &FieldChange, action: Action, style: &Style) -> String {
-    let name = style.bold(&f.path);
+    let name = style.bold(&esc(&f.path));
     match action {
         Action::Create => format!("{name} = {}", style.green(&show(&f.after))),
         Action::Delete => format!("{name} = {}", style.red(&show(&f.before))),
@@ -168,7 +186,7 @@ fn change_header(c: &Change, style: &Style) -> String {
     }
     format!(
         "{painted} {} {}",
-        style.bold(&c.address),
+        style.bold(&esc(&c.address)),
         style.dim(&format!("({})", notes.join("; ")))
     )
 }
@@ -186,7 +204,7 @@ pub fn summary_line(plan: &Plan) -> String {
 pub fn text(plan: &Plan, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
-    let _ = writeln!(out, "Plan for workspace `{}`:", plan.workspace);
+    let _ = writeln!(out, "Plan for workspace `{}`:", esc(&plan.workspace));
     if plan.changes.is_empty() {
         let _ = writeln!(out, "\nNo changes: the platform matches the configuration.");
     }
@@ -202,7 +220,7 @@ pub fn text(plan: &Plan, color: bool) -> String {
             "\nUnmanaged (live, not in the configuration; kept unless `[workspace] prune = true`):"
         );
         for a in &plan.unmanaged {
-            let _ = writeln!(out, "  {}", style.dim(a));
+            let _ = writeln!(out, "  {}", style.dim(&esc(a)));
         }
     }
     if !plan.changes.is_empty() {
@@ -212,10 +230,11 @@ pub fn text(plan: &Plan, color: bool) -> String {
 }
 
 /// Why a change is drift, as recorded by the plan (older plan files have no reason).
-fn reason(c: &Change) -> &str {
-    c.drift_reason
+fn reason(c: &Change) -> Cow<'_, str> {
+    esc(c
+        .drift_reason
         .as_deref()
-        .unwrap_or("changed outside socialform since the last apply")
+        .unwrap_or("changed outside socialform since the last apply"))
 }
 
 /// What `drift` says: per resource, whether the difference is drift (changed outside
@@ -228,7 +247,7 @@ pub fn drift(plan: &Plan, config_changed: &[bool], color: bool) -> String {
         let _ = writeln!(
             out,
             "No drift: workspace `{}` matches the configuration.",
-            plan.workspace
+            esc(&plan.workspace)
         );
         return out;
     }
@@ -236,7 +255,7 @@ pub fn drift(plan: &Plan, config_changed: &[bool], color: bool) -> String {
     let _ = writeln!(
         out,
         "Workspace `{}`: {} resource(s) differ from the configuration, {drifted} of them changed outside socialform.",
-        plan.workspace,
+        esc(&plan.workspace),
         plan.changes.len()
     );
     for (c, changed) in plan.changes.iter().zip(
@@ -263,7 +282,7 @@ pub fn drift(plan: &Plan, config_changed: &[bool], color: bool) -> String {
         let _ = writeln!(
             out,
             "\n  {} {}",
-            style.bold(&c.address),
+            style.bold(&esc(&c.address)),
             style.dim(&format!("({cause})"))
         );
         for f in shown_fields(c) {
@@ -273,17 +292,30 @@ pub fn drift(plan: &Plan, config_changed: &[bool], color: bool) -> String {
     out
 }
 
+/// Text made inert in markdown and HTML: entities for `&`, `<`, `>`, an escaped `|` (a
+/// table cell ends there), control characters escaped.
+fn md_text(s: &str) -> String {
+    esc(s)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+}
+
+/// A name as inline code: in backticks when that is safe, else as `<code>` with entities
+/// (a backtick would end the code span early).
+fn md_code(s: &str) -> String {
+    if s.contains(['`', '|', '<', '>', '&']) || s.contains(text::is_unsafe) {
+        format!("<code>{}</code>", md_text(s).replace('`', "&#96;"))
+    } else {
+        format!("`{s}`")
+    }
+}
+
 fn md_cell(v: &Value) -> String {
     match v {
         Value::Null => "—".to_string(),
-        other => {
-            let s = show(other);
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('|', "\\|")
-                .replace('\n', "<br>")
-        }
+        other => md_text(&show(other)).replace('`', "&#96;"),
     }
 }
 
@@ -291,7 +323,11 @@ fn md_cell(v: &Value) -> String {
 /// per resource.
 pub fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "### socialform plan for `{}`\n", plan.workspace);
+    let _ = writeln!(
+        out,
+        "### socialform plan for {}\n",
+        md_code(&plan.workspace)
+    );
     if plan.changes.is_empty() {
         let _ = writeln!(out, "No changes: the platform matches the configuration.\n");
     } else {
@@ -326,15 +362,15 @@ pub fn markdown(plan: &Plan) -> String {
             out,
             "<details><summary><code>{} {}</code> {}</summary>\n",
             symbol(c.action),
-            c.address,
+            md_text(&c.address).replace('`', "&#96;"),
             notes.join(", ")
         );
         let _ = writeln!(out, "| field | before | after |\n|---|---|---|");
         for f in shown_fields(c) {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} |",
-                f.path,
+                "| {} | {} | {} |",
+                md_code(&f.path),
                 md_cell(&f.before),
                 md_cell(&f.after)
             );
@@ -348,7 +384,7 @@ pub fn markdown(plan: &Plan) -> String {
             plan.unmanaged.len()
         );
         for a in &plan.unmanaged {
-            let _ = writeln!(out, "- `{a}`");
+            let _ = writeln!(out, "- {}", md_code(a));
         }
         let _ = writeln!(out, "\n</details>");
     }
@@ -370,6 +406,95 @@ mod tests {
             show(&Value::String(r#"it's "x""#.into())),
             r#""it's \"x\"""#
         );
+    }
+
+    fn hostile_plan() -> Plan {
+        let evil = "acme\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}";
+        Plan {
+            format_version: "1".into(),
+            workspace: evil.into(),
+            changes: vec![Change {
+                address: format!("reply_profiles[\"{evil}\"]"),
+                kind: crate::model::Kind::ReplyProfiles,
+                action: Action::Update,
+                drift: true,
+                drift_reason: Some(format!("last applied by `{evil}`")),
+                destructive: false,
+                fields: vec![
+                    FieldChange {
+                        path: format!("x{evil}"),
+                        before: Value::String(format!(
+                            "Hello {evil} there, how are you today my friend"
+                        )),
+                        after: Value::String(format!(
+                            "Hello {evil} friend, how are you today my friend"
+                        )),
+                    },
+                    FieldChange {
+                        path: "when".into(),
+                        before: Value::Null,
+                        after: Value::String(format!("device.language is \"{evil}\"")),
+                    },
+                    FieldChange {
+                        path: "tags".into(),
+                        before: serde_json::json!([evil, "\u{85}"]),
+                        after: Value::Null,
+                    },
+                ],
+            }],
+            unmanaged: vec![format!("group.{evil}|`x`")],
+            summary: super::super::Summary::default(),
+            basis: super::super::Basis {
+                config: "c".into(),
+                config_hash: "h".into(),
+                live: Default::default(),
+            },
+        }
+    }
+
+    fn assert_clean(out: &str) {
+        for c in out.chars() {
+            assert!(!text::is_unsafe(c) || c == '\n', "{c:?} in {out}");
+        }
+    }
+
+    #[test]
+    fn no_control_character_reaches_text_markdown_or_drift() {
+        let plan = hostile_plan();
+        let text = text(&plan, false);
+        assert_clean(&text);
+        assert!(text.contains("acme\\u{1b}]0;pwned\\u{7}"), "{text}");
+        let md = markdown(&plan);
+        assert_clean(&md);
+        assert!(md.contains("<code>group.acme"), "{md}");
+        assert!(!md.contains("|`x`"), "{md}");
+        let drift = drift(&plan, &[false], false);
+        assert_clean(&drift);
+        // With colour, the only escapes are the renderer's own.
+        let coloured = super::text(&plan, true);
+        assert!(!coloured.contains("\u{1b}]"), "{coloured}");
+        assert!(!coloured.contains("\u{7}"), "{coloured}");
+    }
+
+    #[test]
+    fn texts_too_long_to_diff_are_shown_whole() {
+        let a = "word ".repeat(WORD_DIFF_MAX / 5 + 1);
+        let b = "other ".repeat(10);
+        let f = FieldChange {
+            path: "message".into(),
+            before: Value::String(a.clone()),
+            after: Value::String(b.clone()),
+        };
+        let line = field_line(&f, Action::Update, &Style { color: false });
+        assert!(line.contains(" → "), "{line}");
+        assert!(line.contains(a.trim_end()), "the before text in full");
+        let short = FieldChange {
+            path: "message".into(),
+            before: Value::String("one two".into()),
+            after: Value::String("one three".into()),
+        };
+        let line = field_line(&short, Action::Update, &Style { color: false });
+        assert_eq!(line, "message: \"one [-two-]{+three+}\"");
     }
 
     #[test]

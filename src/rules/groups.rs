@@ -1,14 +1,20 @@
 //! Group rules: members exist, no duplicates, at most 20 items, no cycles.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::config::Path;
-use crate::diagnostics::{Code, Diagnostic};
-use crate::rules::{Ctx, limits, suggest};
+use crate::diagnostics::{Code, Diagnostic, text};
+use crate::rules::{Ctx, limits};
+
+/// Cycles named per run: each costs its length, and a configuration with more has its
+/// nesting to rethink first.
+const MAX_CYCLES: usize = 20;
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
     let profiles = ctx.declared("profiles");
     let groups = ctx.declared("groups");
+    let profile_set: HashSet<&str> = profiles.iter().map(String::as_str).collect();
+    let group_set: HashSet<&str> = groups.iter().map(String::as_str).collect();
     let config_groups: Vec<(String, Vec<String>, Vec<String>)> = ctx
         .config()
         .groups
@@ -17,19 +23,20 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         .collect();
     for (id, members, subgroups) in &config_groups {
         let at = Path::keys(["groups", id.as_str()]);
-        for (key, items, known, kind) in [
-            ("profiles", members, &profiles, "profile"),
-            ("groups", subgroups, &groups, "group"),
+        for (key, items, known, set, kind) in [
+            ("profiles", members, &profiles, &profile_set, "profile"),
+            ("groups", subgroups, &groups, &group_set, "group"),
         ] {
             for (i, item) in items.iter().enumerate() {
-                if !known.contains(item) {
+                if !set.contains(item.as_str()) {
                     let path = at.key(key).idx(i);
+                    let item = text::clip(item);
                     let d = Diagnostic::new(
                         Code::UnknownMember,
                         format!("group `{id}` names the {kind} `{item}`, which is not declared"),
                     )
                     .at(ctx.span(&path), format!("no {kind} `{item}`"));
-                    let d = match suggest::closest(item, known.iter().map(String::as_str)) {
+                    let d = match ctx.suggest.closest(&item, known.iter().map(String::as_str)) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None => d.help(format!(
                             "declare `[{key}.{item}]`, or remove it from the group"
@@ -72,7 +79,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     cycles(ctx, &config_groups);
 }
 
-/// Finds each cycle of group nesting once, and names it.
+/// Finds each cycle of group nesting once, and names it (at most [`MAX_CYCLES`]).
 fn cycles(ctx: &mut Ctx<'_>, groups: &[(String, Vec<String>, Vec<String>)]) {
     let edges: HashMap<&str, &[String]> = groups
         .iter()
@@ -80,18 +87,26 @@ fn cycles(ctx: &mut Ctx<'_>, groups: &[(String, Vec<String>, Vec<String>)]) {
         .collect();
     // 0 = unvisited, 1 = on the current path, 2 = done
     let mut state: HashMap<&str, u8> = HashMap::new();
-    let mut reported: Vec<Vec<String>> = Vec::new();
+    // where each group of the current path is on the stack
+    let mut on_stack: HashMap<&str, usize> = HashMap::new();
+    let mut closing: HashSet<(&str, &str)> = HashSet::new();
+    let mut reported: HashSet<Vec<String>> = HashSet::new();
     for (id, _, _) in groups {
+        if reported.len() >= MAX_CYCLES {
+            return;
+        }
         let mut stack: Vec<(&str, usize)> = Vec::new();
         if state.get(id.as_str()).copied().unwrap_or(0) != 0 {
             continue;
         }
         stack.push((id.as_str(), 0));
         state.insert(id.as_str(), 1);
+        on_stack.insert(id.as_str(), 0);
         while let Some((node, next)) = stack.last().copied() {
             let children = edges.get(node).copied().unwrap_or(&[]);
             if next >= children.len() {
                 state.insert(node, 2);
+                on_stack.remove(node);
                 stack.pop();
                 continue;
             }
@@ -105,16 +120,16 @@ fn cycles(ctx: &mut Ctx<'_>, groups: &[(String, Vec<String>, Vec<String>)]) {
             match state.get(child).copied().unwrap_or(0) {
                 0 => {
                     state.insert(child, 1);
+                    on_stack.insert(child, stack.len());
                     stack.push((child, 0));
                 }
-                1 => {
-                    let from = stack.iter().position(|(n, _)| *n == child).unwrap_or(0);
-                    let members: Vec<String> =
+                // The same membership twice closes the same cycle: once is enough.
+                1 if reported.len() < MAX_CYCLES && closing.insert((node, child)) => {
+                    let from = on_stack.get(child).copied().unwrap_or(0);
+                    let mut key: Vec<String> =
                         stack[from..].iter().map(|(n, _)| n.to_string()).collect();
-                    let mut key = members.clone();
                     key.sort();
-                    if !reported.contains(&key) {
-                        reported.push(key);
+                    if reported.insert(key) {
                         report_cycle(ctx, &stack[from..], child, &edges);
                     }
                 }

@@ -80,6 +80,20 @@ pub const X_URL_WEIGHT: usize = 23;
 pub const DROPDOWN_MIN_OPTIONS: usize = 2;
 /// Fewest conditions in a nested condition group.
 pub const CONDITION_GROUP_MIN: usize = 2;
+/// Deepest nesting of condition groups (and of parentheses in a `when` expression). The
+/// platform states none; socialform's own bound, which no real message nears, keeps every
+/// walk of a condition tree shallow.
+pub const CONDITION_DEPTH: usize = 32;
+
+/// socialform's cap on any text where the platform states no limit (twice the longest
+/// platform limit, X's 10,000-character welcome message), in characters.
+pub const TEXT_CAP: usize = 20_000;
+/// socialform's cap on any list (tags, options, `order`, conditions, allowed domains...).
+pub const LIST_CAP: usize = 10_000;
+/// socialform's cap on the entries of any table (profiles, attributes, mailboxes...).
+pub const TABLE_CAP: usize = 100_000;
+/// socialform's cap on a key (a mailbox or folder name, an id), in characters.
+pub const KEY_CAP: usize = 1_000;
 
 /// Looks a limit up by its catalog field, for help lines.
 pub fn find(field: &str) -> Option<&'static Limit> {

@@ -102,11 +102,11 @@ fn structured(ctx: &mut Ctx<'_>, at: &Path, c: &RawConditions) {
         (Some(items), None) => items
             .iter()
             .enumerate()
-            .for_each(|(i, item)| condition(ctx, &at.key("all").idx(i), item)),
+            .for_each(|(i, item)| condition(ctx, &at.key("all").idx(i), item, 1)),
         (None, Some(items)) => items
             .iter()
             .enumerate()
-            .for_each(|(i, item)| condition(ctx, &at.key("any").idx(i), item)),
+            .for_each(|(i, item)| condition(ctx, &at.key("any").idx(i), item, 1)),
         (Some(_), Some(_)) => {
             let d = Diagnostic::new(
                 Code::ConditionShape,
@@ -125,7 +125,9 @@ fn structured(ctx: &mut Ctx<'_>, at: &Path, c: &RawConditions) {
     }
 }
 
-fn condition(ctx: &mut Ctx<'_>, at: &Path, c: &RawCondition) {
+/// Checks one condition; `depth` is how deep it is (1 in the top-level list), and a group
+/// deeper than [`limits::CONDITION_DEPTH`] is reported without looking inside.
+fn condition(ctx: &mut Ctx<'_>, at: &Path, c: &RawCondition, depth: usize) {
     let is_leaf = c.field.is_some() || c.op.is_some() || c.value.is_some();
     let group = match (&c.all, &c.any) {
         (Some(g), None) => Some(("all", g)),
@@ -160,6 +162,18 @@ fn condition(ctx: &mut Ctx<'_>, at: &Path, c: &RawCondition) {
                 .help("write `{ field, op, value }` or `{ all = [...] }` / `{ any = [...] }`");
             ctx.push(d);
         }
+        (false, Some(_)) if depth > limits::CONDITION_DEPTH => {
+            let d = Diagnostic::new(
+                Code::ConditionsTooDeep,
+                format!(
+                    "condition groups nest deeper than {} levels",
+                    limits::CONDITION_DEPTH
+                ),
+            )
+            .at(ctx.span(at), "too deep")
+            .help("flatten the groups: `all` inside `all` (or `any` inside `any`) is the same as one group");
+            ctx.push(d);
+        }
         (false, Some((key, items))) => {
             if items.len() < limits::CONDITION_GROUP_MIN {
                 let d = Diagnostic::new(
@@ -177,7 +191,7 @@ fn condition(ctx: &mut Ctx<'_>, at: &Path, c: &RawCondition) {
             items
                 .iter()
                 .enumerate()
-                .for_each(|(i, item)| condition(ctx, &at.key(key).idx(i), item));
+                .for_each(|(i, item)| condition(ctx, &at.key(key).idx(i), item, depth + 1));
         }
         (true, None) => {
             let missing: Vec<&str> = [
@@ -245,25 +259,32 @@ pub fn condition_tree(m: &ProactiveMessage) -> Option<Condition> {
         return when::parse(expr).ok();
     }
     let c = m.conditions.as_ref()?;
+    let convert_all = |items: &[RawCondition]| {
+        items
+            .iter()
+            .map(|c| convert(c, 1))
+            .collect::<Option<Vec<_>>>()
+    };
     match (&c.all, &c.any) {
-        (Some(items), None) => Some(Condition::All(
-            items.iter().map(convert).collect::<Option<_>>()?,
-        )),
-        (None, Some(items)) => Some(Condition::Any(
-            items.iter().map(convert).collect::<Option<_>>()?,
-        )),
+        (Some(items), None) => Some(Condition::All(convert_all(items)?)),
+        (None, Some(items)) => Some(Condition::Any(convert_all(items)?)),
         _ => None,
     }
 }
 
-fn convert(c: &RawCondition) -> Option<Condition> {
+fn convert(c: &RawCondition, depth: usize) -> Option<Condition> {
+    let group = |items: &[RawCondition]| {
+        if depth > limits::CONDITION_DEPTH {
+            return None;
+        }
+        items
+            .iter()
+            .map(|c| convert(c, depth + 1))
+            .collect::<Option<Vec<_>>>()
+    };
     match (&c.all, &c.any) {
-        (Some(items), None) => Some(Condition::All(
-            items.iter().map(convert).collect::<Option<_>>()?,
-        )),
-        (None, Some(items)) => Some(Condition::Any(
-            items.iter().map(convert).collect::<Option<_>>()?,
-        )),
+        (Some(items), None) => Some(Condition::All(group(items)?)),
+        (None, Some(items)) => Some(Condition::Any(group(items)?)),
         _ => leaf_of(c),
     }
 }

@@ -1,12 +1,15 @@
 //! Profile rules the schema cannot express: X's weighted count, uniqueness, conflicts
 //! between keys, and the warnings of the spec.
 
+use std::collections::HashMap;
+
 use crate::config::Path;
 use crate::config::files;
 use crate::config::types::{
-    FacebookProfile, InstagramProfile, LiveChatProfile, Profile, WhatsappProfile, XButton, XProfile,
+    Channel, FacebookProfile, InstagramProfile, LiveChatProfile, Profile, WhatsappProfile, XButton,
+    XProfile,
 };
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, text};
 use crate::rules::{Ctx, limits, x_text};
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
@@ -16,6 +19,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    accounts(ctx, &profiles);
     for (id, profile) in &profiles {
         let at = Path::keys(["profiles", id.as_str()]);
         match profile {
@@ -24,6 +28,42 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             Profile::Instagram(p) => instagram(ctx, &at, p),
             Profile::Whatsapp(p) => whatsapp(ctx, &at, p),
             Profile::LiveChat(p) => live_chat(ctx, &at, p),
+        }
+    }
+}
+
+/// Two profiles bound to one account of one channel would each overwrite the other on
+/// every apply. X handles are compared without case, as X does.
+fn accounts(ctx: &mut Ctx<'_>, profiles: &[(String, Profile)]) {
+    let mut first: HashMap<(Channel, String), &str> = HashMap::new();
+    for (id, profile) in profiles {
+        let Some(account) = profile.account() else {
+            continue;
+        };
+        let channel = profile.channel();
+        let key = match channel {
+            Channel::X => account.to_lowercase(),
+            _ => account.to_string(),
+        };
+        match first.get(&(channel, key.clone())) {
+            None => {
+                first.insert((channel, key), id);
+            }
+            Some(&earlier) => {
+                let here = Path::keys(["profiles", id.as_str(), "account"]);
+                let there = Path::keys(["profiles", earlier, "account"]);
+                let d = Diagnostic::new(
+                    Code::DuplicateAccount,
+                    format!(
+                        "profiles `{earlier}` and `{id}` are both bound to the {channel} account `{}`",
+                        text::clip(account)
+                    ),
+                )
+                .at(ctx.span(&here), format!("also bound by `{earlier}`"))
+                .also(ctx.span(&there), format!("bound by `{earlier}` here"))
+                .help("an account has one profile: merge the two, or bind one to another account (each apply would otherwise overwrite the other)");
+                ctx.push(d);
+            }
         }
     }
 }
@@ -44,7 +84,10 @@ fn x_labels(ctx: &mut Ctx<'_>, at: &Path, key: &str, buttons: &[XButton]) {
             let path = at.key(key).idx(i).key("label");
             let d = Diagnostic::new(
                 Code::UrlInLabel,
-                format!("the quick-reply label `{}` contains a URL", b.label),
+                format!(
+                    "the quick-reply label `{}` contains a URL",
+                    text::clip(&b.label)
+                ),
             )
             .at(ctx.sub_span(&path, url), "a URL")
             .help(
@@ -222,21 +265,27 @@ fn questions(ctx: &mut Ctx<'_>, at: &Path, qs: impl IntoIterator<Item = String>)
 
 fn facebook(ctx: &mut Ctx<'_>, at: &Path, p: &FacebookProfile) {
     if let Some(greeting) = &p.greeting {
-        for range in tokens(greeting) {
-            let token = &greeting[range.clone()];
-            if !GREETING_TOKENS.contains(&token) {
-                let path = at.key("greeting");
-                let d = Diagnostic::new(
-                    Code::GreetingToken,
-                    format!("`{token}` is not a greeting token Facebook supports"),
-                )
-                .at(ctx.sub_span(&path, range), "unsupported token")
-                .help(format!(
-                    "the greeting may use {}",
-                    GREETING_TOKENS.join(", ")
-                ));
-                ctx.push(d);
-            }
+        let path = at.key("greeting");
+        let bad: Vec<std::ops::Range<usize>> = tokens(greeting)
+            .into_iter()
+            .filter(|r| !GREETING_TOKENS.contains(&&greeting[r.clone()]))
+            .collect();
+        let spans = ctx.sub_spans(&path, bad.iter().cloned());
+        for (range, span) in bad.into_iter().zip(spans) {
+            let token = &greeting[range];
+            let d = Diagnostic::new(
+                Code::GreetingToken,
+                format!(
+                    "`{}` is not a greeting token Facebook supports",
+                    text::clip(token)
+                ),
+            )
+            .at(span, "unsupported token")
+            .help(format!(
+                "the greeting may use {}",
+                GREETING_TOKENS.join(", ")
+            ));
+            ctx.push(d);
         }
     }
     ice_breakers_vs_get_started(ctx, at, !p.ice_breakers.is_empty(), p.get_started.is_some());
@@ -249,7 +298,7 @@ fn facebook(ctx: &mut Ctx<'_>, at: &Path, p: &FacebookProfile) {
             } else {
                 "neither `flow` nor `url`"
             };
-            let d = Diagnostic::new(Code::MenuItemTarget, format!("menu item `{}` has {what}", item.label))
+            let d = Diagnostic::new(Code::MenuItemTarget, format!("menu item `{}` has {what}", text::clip(&item.label)))
                 .at(ctx.span(&path), "exactly one of `flow` and `url`")
                 .help("a menu item either starts a flow (`flow = \"...\"`) or opens a page (`url = \"https://...\"`)");
             ctx.push(d);

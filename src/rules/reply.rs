@@ -1,8 +1,10 @@
 //! Reply-profile rules: each names `default` or a declared profile of its channel.
 
+use std::collections::HashMap;
+
 use crate::config::Path;
-use crate::config::types::{Profile, ReplyProfiles};
-use crate::diagnostics::{Code, Diagnostic};
+use crate::config::types::{Channel, Profile, ReplyProfiles};
+use crate::diagnostics::{Code, Diagnostic, text};
 use crate::rules::{Ctx, suggest};
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
@@ -21,7 +23,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             }
         }
     }
-    let declared = ctx.declared("profiles");
+    // The profiles of each channel, listed once for every help line that names them.
+    let mut by_channel: HashMap<Channel, Vec<String>> = HashMap::new();
+    for (id, p) in &ctx.config().profiles {
+        by_channel.entry(p.channel()).or_default().push(id.clone());
+    }
     for (at, rp) in settings {
         for (channel, value) in rp.entries() {
             if value == "default" {
@@ -32,7 +38,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 Some(c) if c != channel => {
                     let d = Diagnostic::new(
                         Code::ReplyChannelMismatch,
-                        format!("`{value}` is a {c} profile; it cannot reply on {channel}"),
+                        format!(
+                            "`{}` is a {c} profile; it cannot reply on {channel}",
+                            text::clip(value)
+                        ),
                     )
                     .at(ctx.span(&path), format!("a {c} profile"))
                     .help(format!("name a {channel} profile, or `\"default\"`"));
@@ -40,28 +49,24 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 }
                 Some(_) => {}
                 // Declared but not decoded: its own errors are reported; nothing to add.
-                None if declared.iter().any(|d| d == value) => {}
+                None if ctx.is_declared("profiles", value) => {}
                 None => {
-                    let same_channel: Vec<&str> = ctx
-                        .config()
-                        .profiles
-                        .iter()
-                        .filter(|(_, p)| p.channel() == channel)
-                        .map(|(id, _)| id.as_str())
-                        .collect();
+                    let same_channel: &[String] =
+                        by_channel.get(&channel).map_or(&[], Vec::as_slice);
                     let d = Diagnostic::new(
                         Code::UnknownReplyProfile,
-                        format!("no profile `{value}` is declared"),
+                        format!("no profile `{}` is declared", text::clip(value)),
                     )
                     .at(ctx.span(&path), "unknown profile");
-                    let d = match suggest::closest(value, same_channel.iter().copied()) {
+                    let names = || same_channel.iter().map(String::as_str);
+                    let d = match ctx.suggest.closest(value, names()) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None if same_channel.is_empty() => {
                             d.help(format!("declare a {channel} profile, or use `\"default\"`"))
                         }
                         None => d.help(format!(
                             "{channel} profiles: {}, or `\"default\"`",
-                            same_channel.join(", ")
+                            suggest::list(names())
                         )),
                     };
                     ctx.push(d);
