@@ -28,6 +28,11 @@ fn fixture(name: &str) -> (tempfile::TempDir, String) {
     (tmp, rel.to_string_lossy().into_owned())
 }
 
+/// The absolute path of a one-file fixture's copy.
+fn abs(copy: &(tempfile::TempDir, String)) -> String {
+    copy.0.path().join(&copy.1).to_string_lossy().into_owned()
+}
+
 fn in_copy(copy: &(tempfile::TempDir, String), args: &[&str]) -> Output {
     let mut args: Vec<&str> = args.to_vec();
     args.push(&copy.1);
@@ -164,7 +169,8 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn allowed_codes_are_not_printed_and_do_not_fail() {
-    let path = fixture("valid/warnings_only.toml");
+    let copy = fixture("valid/warnings_only.toml");
+    let path = abs(&copy);
     // The X bio note never fails a run; the warning fails --deny-warnings unless allowed.
     let out = socialform(&["validate", "--deny-warnings", &path]);
     assert_eq!(out.status.code(), Some(1));
@@ -192,7 +198,8 @@ fn allowed_codes_are_not_printed_and_do_not_fail() {
 
 #[test]
 fn allow_on_the_command_line_takes_only_warning_and_info_codes() {
-    let path = fixture("valid/warnings_only.toml");
+    let copy = fixture("valid/warnings_only.toml");
+    let path = abs(&copy);
     let out = socialform(&["validate", "--allow", "limits::too_long", &path]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -261,6 +268,7 @@ fn plan_json_stdout_is_the_plan_and_diagnostics_go_to_stderr() {
 fn a_closed_output_pipe_ends_quietly_with_the_same_exit_code() {
     let tmp = acme_copy(|_, t| t);
     let dir = tmp.path().to_string_lossy().into_owned();
+    let groups = fixture("invalid/groups.toml");
     let run = |args: &[&str], close_stderr: bool| {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
@@ -287,19 +295,11 @@ fn a_closed_output_pipe_ends_quietly_with_the_same_exit_code() {
     let out = run(&["schema"], false);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stderr), "");
-    let out = run(
-        &[
-            "validate",
-            "--format",
-            "json",
-            &fixture("invalid/groups.toml"),
-        ],
-        false,
-    );
+    let out = run(&["validate", "--format", "json", &abs(&groups)], false);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stderr), "");
     // Both channels closed: still no panic (101), still the command's own code.
-    let out = run(&["validate", &fixture("invalid/groups.toml")], true);
+    let out = run(&["validate", &abs(&groups)], true);
     assert_eq!(out.status.code(), Some(1));
     let out = run(&["validate", &dir], true);
     assert_eq!(out.status.code(), Some(0));

@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-
 use super::{Color, DiagFormat, DiagTo, Error, Outcome, counts, print_diagnostics};
 
 /// Where the page goes, below the configuration directory, without `--out`.
@@ -55,12 +54,22 @@ pub fn cmd_preview(args: Args, color: Color) -> Result<Outcome, Error> {
     let loaded = socialform::config::load(&args.path)?;
     // Standard output holds only the page's path: diagnostics go to stderr, for people.
     let shown = super::shown(&loaded, &loaded.diagnostics, &[], DiagTo::Stderr);
-    print_diagnostics(&shown, &loaded.sources, DiagFormat::Human, color, DiagTo::Stderr);
+    print_diagnostics(
+        &shown,
+        &loaded.sources,
+        DiagFormat::Human,
+        color,
+        DiagTo::Stderr,
+    );
     if loaded.has_failures(false) {
         errln!("validate failed: {}", counts(&shown));
         return Ok(Outcome::Failed);
     }
-    let plan = args.plan.as_deref().map(super::apply::read_plan).transpose()?;
+    let plan = args
+        .plan
+        .as_deref()
+        .map(super::apply::read_plan)
+        .transpose()?;
     let catalog = match socialform::preview::sandbox_catalog(&loaded.config, &loaded.dir) {
         Ok(c) => c,
         Err(e) => {
