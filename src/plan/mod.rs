@@ -3,6 +3,7 @@
 //! refused when it went stale. Its JSON form is the contract of config.md, "Plan output".
 
 pub mod diff;
+pub mod drift;
 pub mod order;
 pub mod render;
 pub mod safety;

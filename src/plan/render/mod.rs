@@ -1,29 +1,41 @@
-//! Plan renderers: text for people (colour optional, word-level diffs of long texts,
-//! conditions in `when` form) and markdown for pull-request comments. JSON is
-//! [`super::to_json`]. Renderers return strings; they never print.
+//! Plan renderers: text for people (colour optional) and markdown for pull-request
+//! comments, of plans and of drift reports. JSON is [`super::to_json`] and
+//! [`super::drift::to_json`]. Renderers return strings; they never print.
+//!
+//! What they show, field by field: values as TOML writes them (`{ label = "Refunds",
+//! flow = "refunds" }`); lists element by element, matched by identity ([`list`]); long
+//! texts as a word diff while few words changed, else before and after in full
+//! ([`words`]); multi-line texts line by line; conditions in `when` form.
 //!
 //! Everything shown comes from the configuration or the platform, so every name and
 //! value goes through [`text::escape`]: no control character reaches a terminal or a
-//! pull-request comment.
+//! pull-request comment, and a text of several lines is cut into lines by the renderer,
+//! each behind an indent and a marker of its own, so none can pass for a line of the
+//! plan.
+
+mod fields;
+pub mod list;
+mod markdown;
+pub mod words;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde_json::Value;
-use similar::{ChangeTag, TextDiff};
 
+use super::drift::{Cause, cause};
 use super::{Action, Change, FieldChange, Plan};
 use crate::diagnostics::text;
 
-/// Texts longer than this many bytes (on either side) are shown before and after in
-/// full rather than as a word diff: the diff costs the product of the two lengths.
-pub const WORD_DIFF_MAX: usize = 2_000;
+pub use markdown::{drift_markdown, markdown};
+pub use words::WORD_DIFF_MAX;
 
 fn esc(s: &str) -> Cow<'_, str> {
     text::escape(s)
 }
 
-/// Fields whose text is long enough to be shown as a word-level diff.
+/// Fields whose text is long enough to be shown as a word-level diff (by the last part
+/// of their path, so that `locales.fr_FR.greeting` is one).
 const LONG_TEXT: &[&str] = &[
     "greeting",
     "bio",
@@ -32,9 +44,30 @@ const LONG_TEXT: &[&str] = &[
     "about",
     "description",
     "address",
-    "response.follow_up",
-    "auto_response.message",
+    "follow_up",
 ];
+
+/// Strings longer than this many bytes are compared as texts, whatever their field.
+const LONG_TEXT_BYTES: usize = 60;
+
+/// How deep lists and tables nested in list items are compared item by item and key by
+/// key; deeper, the values are shown whole.
+const MAX_DEPTH: usize = 4;
+
+/// How deep a value is written out as TOML; deeper, it is written as JSON (values read
+/// from files are bounded in depth by their parsers already).
+const INLINE_DEPTH: usize = 32;
+
+/// Whether a text change is shown as a comparison of texts (word diff, or before and
+/// after in full) rather than `before → after` on one line.
+fn is_text_change(path: &str, a: &str, b: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    LONG_TEXT.contains(&last)
+        || a.len() > LONG_TEXT_BYTES
+        || b.len() > LONG_TEXT_BYTES
+        || a.contains('\n')
+        || b.contains('\n')
+}
 
 struct Style {
     color: bool,
@@ -42,7 +75,7 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
+        if self.color && !text.is_empty() {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
@@ -74,62 +107,81 @@ fn symbol(action: Action) -> &'static str {
     }
 }
 
-/// A value as shown: strings quoted, the rest as compact JSON, absent as `(none)`;
+/// A string as shown: in double quotes, or as a TOML literal string in single quotes
+/// when it holds double quotes (a `when` expression reads best as the user wrote it);
 /// control characters escaped.
-pub fn show(v: &Value) -> String {
+fn show_str(t: &str, out: &mut String) {
+    if t.contains('"') && !t.contains('\'') && !t.contains('\n') {
+        out.push('\'');
+        out.push_str(&esc(t));
+        out.push('\'');
+    } else {
+        out.push_str(&esc(&serde_json::to_string(t).unwrap_or_default()));
+    }
+}
+
+fn is_bare_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn inline_into(v: &Value, depth: usize, out: &mut String) {
     match v {
-        Value::Null => "(none)".to_string(),
-        // A string with double quotes (a `when` expression) reads best as the TOML
-        // literal string the user wrote, when it can be one.
-        Value::String(t) if t.contains('"') && !t.contains('\'') && !t.contains('\n') => {
-            format!("'{}'", esc(t))
+        Value::Null => out.push_str("null"),
+        Value::String(t) => show_str(t, out),
+        Value::Array(_) | Value::Object(_) if depth >= INLINE_DEPTH => {
+            out.push_str(&esc(&serde_json::to_string(v).unwrap_or_default()));
         }
-        other => esc(&serde_json::to_string(other).unwrap_or_default()).into_owned(),
-    }
-}
-
-/// Whether a field is better read as a word-level diff (and short enough to diff).
-fn is_long_text(f: &FieldChange) -> bool {
-    match (&f.before, &f.after) {
-        (Value::String(a), Value::String(b)) => {
-            (LONG_TEXT.contains(&f.path.as_str()) || a.len() > 60 || b.len() > 60)
-                && a.len() <= WORD_DIFF_MAX
-                && b.len() <= WORD_DIFF_MAX
-        }
-        _ => false,
-    }
-}
-
-/// A word-level diff of two texts: removed words `[-like this-]` and added ones
-/// `{+like this+}`, or in red and green with colour.
-fn word_diff(before: &str, after: &str, style: &Style) -> String {
-    let diff = TextDiff::from_unicode_words(before, after);
-    let mut out = String::new();
-    let mut run: Option<(ChangeTag, String)> = None;
-    let flush = |run: &mut Option<(ChangeTag, String)>, out: &mut String| {
-        if let Some((tag, text)) = run.take() {
-            let text = esc(&text).into_owned();
-            out.push_str(&match (tag, style.color) {
-                (ChangeTag::Equal, _) => text,
-                (ChangeTag::Delete, true) => style.paint("31;9", &text),
-                (ChangeTag::Insert, true) => style.paint("32;4", &text),
-                (ChangeTag::Delete, false) => format!("[-{text}-]"),
-                (ChangeTag::Insert, false) => format!("{{+{text}+}}"),
-            });
-        }
-    };
-    for change in diff.iter_all_changes() {
-        let tag = change.tag();
-        match &mut run {
-            Some((t, text)) if *t == tag => text.push_str(change.value()),
-            _ => {
-                flush(&mut run, &mut out);
-                run = Some((tag, change.value().to_string()));
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                inline_into(item, depth + 1, out);
             }
+            out.push(']');
         }
+        Value::Object(map) if map.is_empty() => out.push_str("{}"),
+        Value::Object(map) => {
+            out.push_str("{ ");
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                if is_bare_key(k) {
+                    out.push_str(k);
+                } else {
+                    show_str(k, out);
+                }
+                out.push_str(" = ");
+                inline_into(item, depth + 1, out);
+            }
+            out.push_str(" }");
+        }
+        other => out.push_str(&other.to_string()),
     }
-    flush(&mut run, &mut out);
+}
+
+/// A value as shown: as TOML writes it (strings quoted, tables `{ key = value }`,
+/// arrays `[a, b]`), absent as `(none)`; control characters escaped.
+pub fn show(v: &Value) -> String {
+    let mut out = String::new();
+    match v {
+        Value::Null => out.push_str("(none)"),
+        other => inline_into(other, 0, &mut out),
+    }
     out
+}
+
+/// The view of a value as a list: an array's items, or none for an absent value.
+fn as_list(v: &Value) -> Option<&[Value]> {
+    match v {
+        Value::Array(items) => Some(items),
+        Value::Null => Some(&[]),
+        _ => None,
+    }
 }
 
 /// The fields of a change worth showing: conditions once, in `when` form.
@@ -139,31 +191,6 @@ fn shown_fields(c: &Change) -> Vec<&FieldChange> {
         .iter()
         .filter(|f| !(has_when && f.path == "conditions"))
         .collect()
-}
-
-fn field_line(f: &FieldChange, action: Action, style: &Style) -> String {
-    let name = style.bold(&esc(&f.path));
-    match action {
-        Action::Create => format!("{name} = {}", style.green(&show(&f.after))),
-        Action::Delete => format!("{name} = {}", style.red(&show(&f.before))),
-        _ if f.before.is_null() => {
-            format!("{name}: {}", style.green(&format!("+ {}", show(&f.after))))
-        }
-        _ if f.after.is_null() => {
-            format!("{name}: {}", style.red(&format!("- {}", show(&f.before))))
-        }
-        _ if is_long_text(f) => {
-            let (Value::String(a), Value::String(b)) = (&f.before, &f.after) else {
-                unreachable!("checked")
-            };
-            format!("{name}: \"{}\"", word_diff(a, b, style))
-        }
-        _ => format!(
-            "{name}: {} → {}",
-            style.red(&show(&f.before)),
-            style.green(&show(&f.after))
-        ),
-    }
 }
 
 /// The header line of one change.
@@ -211,7 +238,7 @@ pub fn text(plan: &Plan, color: bool) -> String {
     for c in &plan.changes {
         let _ = writeln!(out, "\n  {}", change_header(c, &style));
         for f in shown_fields(c) {
-            let _ = writeln!(out, "      {}", field_line(f, c.action, &style));
+            fields::field(&mut out, &style, 6, f, c.action);
         }
     }
     if !plan.unmanaged.is_empty() {
@@ -237,8 +264,33 @@ fn reason(c: &Change) -> Cow<'_, str> {
         .unwrap_or("changed outside socialform since the last apply"))
 }
 
+/// Whether change `i` is asked for by the configuration (`true` past the end: claimed
+/// rather than hidden).
+fn changed_at(config_changed: &[bool], i: usize) -> bool {
+    config_changed.get(i).copied().unwrap_or(true)
+}
+
+/// What one difference is, in words, for the drift report.
+fn cause_words(c: &Change, config_changed: bool) -> String {
+    match (cause(c, config_changed), c.action) {
+        (_, Action::Create) => "pending configuration change: not on the platform yet".to_string(),
+        (Cause::PendingChange, Action::Delete) => {
+            "pending configuration change: removed from the configuration".to_string()
+        }
+        (_, Action::Delete) => {
+            format!("drift ({}), and removed from the configuration", reason(c))
+        }
+        (Cause::DriftAndPendingChange, _) => {
+            format!("drift ({}) and a pending configuration change", reason(c))
+        }
+        (Cause::Drift, _) => format!("drift: {}", reason(c)),
+        (Cause::PendingChange, _) => "pending configuration change".to_string(),
+    }
+}
+
 /// What `drift` says: per resource, whether the difference is drift (changed outside
-/// socialform), a configuration change not applied yet, or both, and which fields differ.
+/// socialform), a configuration change not applied yet, or both, and which fields differ
+/// (the live value first, the configuration's second).
 /// `config_changed[i]` tells whether change `i` is asked for by the configuration.
 pub fn drift(plan: &Plan, config_changed: &[bool], color: bool) -> String {
     let style = Style { color };
@@ -258,26 +310,13 @@ pub fn drift(plan: &Plan, config_changed: &[bool], color: bool) -> String {
         esc(&plan.workspace),
         plan.changes.len()
     );
-    for (c, changed) in plan.changes.iter().zip(
-        config_changed
-            .iter()
-            .copied()
-            .chain(std::iter::repeat(true)),
-    ) {
-        let cause = match (c.action, c.drift, changed) {
-            (Action::Create, _, _) => {
-                "pending configuration change: not on the platform yet".to_string()
-            }
-            (Action::Delete, true, _) => {
-                format!("drift ({}), and removed from the configuration", reason(c))
-            }
-            (Action::Delete, false, _) => {
-                "pending configuration change: removed from the configuration".to_string()
-            }
-            (_, true, true) => format!("drift ({}) and a pending configuration change", reason(c)),
-            (_, true, false) => format!("drift: {}", reason(c)),
-            (_, false, _) => "pending configuration change".to_string(),
-        };
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim("Each field shows the live value, then the configuration's.")
+    );
+    for (i, c) in plan.changes.iter().enumerate() {
+        let cause = cause_words(c, changed_at(config_changed, i));
         let cause = if c.drift { style.yellow(&cause) } else { cause };
         let _ = writeln!(
             out,
@@ -286,223 +325,11 @@ pub fn drift(plan: &Plan, config_changed: &[bool], color: bool) -> String {
             style.dim(&format!("({cause})"))
         );
         for f in shown_fields(c) {
-            let _ = writeln!(out, "      {}", field_line(f, c.action, &style));
+            fields::field(&mut out, &style, 6, f, c.action);
         }
-    }
-    out
-}
-
-/// Text made inert in markdown and HTML: entities for `&`, `<`, `>`, an escaped `|` (a
-/// table cell ends there), control characters escaped.
-fn md_text(s: &str) -> String {
-    esc(s)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-}
-
-/// A name as inline code: in backticks when that is safe, else as `<code>` with entities
-/// (a backtick would end the code span early).
-fn md_code(s: &str) -> String {
-    if s.contains(['`', '|', '<', '>', '&']) || s.contains(text::is_unsafe) {
-        format!("<code>{}</code>", md_text(s).replace('`', "&#96;"))
-    } else {
-        format!("`{s}`")
-    }
-}
-
-fn md_cell(v: &Value) -> String {
-    match v {
-        Value::Null => "—".to_string(),
-        other => md_text(&show(other)).replace('`', "&#96;"),
-    }
-}
-
-/// The plan for a pull-request comment: a summary table, then one `<details>` section
-/// per resource.
-pub fn markdown(plan: &Plan) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "### socialform plan for {}\n",
-        md_code(&plan.workspace)
-    );
-    if plan.changes.is_empty() {
-        let _ = writeln!(out, "No changes: the platform matches the configuration.\n");
-    } else {
-        let s = &plan.summary;
-        let _ = writeln!(out, "| action | count |\n|---|---:|");
-        for (name, n) in [
-            ("create", s.create),
-            ("update", s.update),
-            ("replace", s.replace),
-            ("delete", s.delete),
-        ] {
-            let _ = writeln!(out, "| {name} | {n} |");
-        }
-        let drifted = plan.changes.iter().filter(|c| c.drift).count();
-        if drifted > 0 {
-            let _ = writeln!(
-                out,
-                "\n⚠️ {drifted} resource(s) changed outside socialform since the last apply (drift)."
-            );
-        }
-        out.push('\n');
-    }
-    for c in &plan.changes {
-        let mut notes = vec![c.action.as_str()];
-        if c.destructive {
-            notes.push("**destructive**");
-        }
-        if c.drift {
-            notes.push("drift");
-        }
-        let _ = writeln!(
-            out,
-            "<details><summary><code>{} {}</code> {}</summary>\n",
-            symbol(c.action),
-            md_text(&c.address).replace('`', "&#96;"),
-            notes.join(", ")
-        );
-        let _ = writeln!(out, "| field | before | after |\n|---|---|---|");
-        for f in shown_fields(c) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                md_code(&f.path),
-                md_cell(&f.before),
-                md_cell(&f.after)
-            );
-        }
-        let _ = writeln!(out, "\n</details>\n");
-    }
-    if !plan.unmanaged.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>{} unmanaged live resource(s)</summary>\n",
-            plan.unmanaged.len()
-        );
-        for a in &plan.unmanaged {
-            let _ = writeln!(out, "- {}", md_code(a));
-        }
-        let _ = writeln!(out, "\n</details>");
     }
     out
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strings_with_double_quotes_show_as_literal_strings() {
-        assert_eq!(
-            show(&Value::String(r#"visitor.page_url is "/""#.into())),
-            r#"'visitor.page_url is "/"'"#
-        );
-        assert_eq!(show(&Value::String("plain".into())), r#""plain""#);
-        assert_eq!(
-            show(&Value::String(r#"it's "x""#.into())),
-            r#""it's \"x\"""#
-        );
-    }
-
-    fn hostile_plan() -> Plan {
-        let evil = "acme\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}";
-        Plan {
-            format_version: "1".into(),
-            workspace: evil.into(),
-            changes: vec![Change {
-                address: format!("reply_profiles[\"{evil}\"]"),
-                kind: crate::model::Kind::ReplyProfiles,
-                action: Action::Update,
-                drift: true,
-                drift_reason: Some(format!("last applied by `{evil}`")),
-                destructive: false,
-                fields: vec![
-                    FieldChange {
-                        path: format!("x{evil}"),
-                        before: Value::String(format!(
-                            "Hello {evil} there, how are you today my friend"
-                        )),
-                        after: Value::String(format!(
-                            "Hello {evil} friend, how are you today my friend"
-                        )),
-                    },
-                    FieldChange {
-                        path: "when".into(),
-                        before: Value::Null,
-                        after: Value::String(format!("device.language is \"{evil}\"")),
-                    },
-                    FieldChange {
-                        path: "tags".into(),
-                        before: serde_json::json!([evil, "\u{85}"]),
-                        after: Value::Null,
-                    },
-                ],
-            }],
-            unmanaged: vec![format!("group.{evil}|`x`")],
-            summary: super::super::Summary::default(),
-            basis: super::super::Basis {
-                config: "c".into(),
-                config_hash: "h".into(),
-                live: Default::default(),
-            },
-        }
-    }
-
-    fn assert_clean(out: &str) {
-        for c in out.chars() {
-            assert!(!text::is_unsafe(c) || c == '\n', "{c:?} in {out}");
-        }
-    }
-
-    #[test]
-    fn no_control_character_reaches_text_markdown_or_drift() {
-        let plan = hostile_plan();
-        let text = text(&plan, false);
-        assert_clean(&text);
-        assert!(text.contains("acme\\u{1b}]0;pwned\\u{7}"), "{text}");
-        let md = markdown(&plan);
-        assert_clean(&md);
-        assert!(md.contains("<code>group.acme"), "{md}");
-        assert!(!md.contains("|`x`"), "{md}");
-        let drift = drift(&plan, &[false], false);
-        assert_clean(&drift);
-        // With colour, the only escapes are the renderer's own.
-        let coloured = super::text(&plan, true);
-        assert!(!coloured.contains("\u{1b}]"), "{coloured}");
-        assert!(!coloured.contains("\u{7}"), "{coloured}");
-    }
-
-    #[test]
-    fn texts_too_long_to_diff_are_shown_whole() {
-        let a = "word ".repeat(WORD_DIFF_MAX / 5 + 1);
-        let b = "other ".repeat(10);
-        let f = FieldChange {
-            path: "message".into(),
-            before: Value::String(a.clone()),
-            after: Value::String(b.clone()),
-        };
-        let line = field_line(&f, Action::Update, &Style { color: false });
-        assert!(line.contains(" → "), "{line}");
-        assert!(line.contains(a.trim_end()), "the before text in full");
-        let short = FieldChange {
-            path: "message".into(),
-            before: Value::String("one two".into()),
-            after: Value::String("one three".into()),
-        };
-        let line = field_line(&short, Action::Update, &Style { color: false });
-        assert_eq!(line, "message: \"one [-two-]{+three+}\"");
-    }
-
-    #[test]
-    fn word_diff_marks_words() {
-        let s = Style { color: false };
-        assert_eq!(
-            word_diff("Hello there, how are you", "Hello friend, how are you", &s),
-            "Hello [-there-]{+friend+}, how are you"
-        );
-    }
-}
+mod tests;
