@@ -35,6 +35,8 @@ pub enum Identity {
 pub enum Item<'a> {
     /// the same item in the same place
     Same {
+        /// its 0-based position in the old list
+        before: usize,
         /// its 0-based position in the new list
         after: usize,
         /// the item
@@ -282,6 +284,7 @@ pub fn diff<'a>(before: &'a [Value], after: &'a [Value]) -> ListDiff<'a> {
                 let old = &before[i];
                 if old == new && !moved[j] {
                     items.push(Item::Same {
+                        before: i,
                         after: j,
                         value: new,
                     });
@@ -429,23 +432,6 @@ mod tests {
     fn duplicates_pair_in_order() {
         let (_, s) = shape(json!(["a", "a", "b"]), json!(["a", "b", "a"]));
         assert_eq!(s, ["=a", ">b", "=a"]);
-        // Every old item is shown once, every new one once.
-        let (b, a) = (arr(json!(["a", "a", "b", "a"])), arr(json!(["b", "a"])));
-        let d = diff(&b, &a);
-        let (mut olds, mut news) = (vec![], vec![]);
-        for item in &d.items {
-            match *item {
-                Item::Same { after, .. } | Item::Added { after, .. } => news.push(after),
-                Item::Removed { before, .. } => olds.push(before),
-                Item::Changed { before, after, .. } => {
-                    olds.push(before);
-                    news.push(after);
-                }
-            }
-        }
-        news.sort_unstable();
-        assert_eq!(news, [0, 1]);
-        assert_eq!(olds.len() + d.counts().same, 4);
     }
 
     #[test]
@@ -455,6 +441,90 @@ mod tests {
         assert_eq!((c.added, c.removed, c.moved, c.same), (1, 1, 1, 1));
         assert_eq!(c.describe(), "1 added, 1 removed, 1 moved");
         assert_eq!(Counts::default().describe(), "unchanged");
+    }
+
+    fn check_invariants(before: &[Value], after: &[Value]) {
+        let d = diff(before, after);
+        let (mut olds, mut news) = (vec![], vec![]);
+        // The old positions of the items shown as in place, in the order shown.
+        let mut in_place = vec![];
+        for item in &d.items {
+            match *item {
+                Item::Same {
+                    before: i,
+                    after: j,
+                    value,
+                } => {
+                    assert_eq!(&before[i], value);
+                    assert_eq!(&after[j], value);
+                    olds.push(i);
+                    news.push(j);
+                    in_place.push(i);
+                }
+                Item::Added { after: j, value } => {
+                    assert_eq!(&after[j], value);
+                    news.push(j);
+                }
+                Item::Removed { before: i, value } => {
+                    assert_eq!(&before[i], value);
+                    olds.push(i);
+                }
+                Item::Changed {
+                    before: i,
+                    after: j,
+                    old,
+                    new,
+                    moved,
+                } => {
+                    assert_eq!((&before[i], &after[j]), (old, new));
+                    assert!(old != new || moved, "a Changed item changed or moved");
+                    if d.identity != Identity::Position {
+                        assert_eq!(key_of(d.identity, old), key_of(d.identity, new));
+                    }
+                    olds.push(i);
+                    news.push(j);
+                    if !moved {
+                        in_place.push(i);
+                    }
+                }
+            }
+        }
+        // The new list's items in its order, each once; every old item once.
+        assert_eq!(news, (0..after.len()).collect::<Vec<_>>());
+        olds.sort_unstable();
+        assert_eq!(olds, (0..before.len()).collect::<Vec<_>>());
+        // What is not moved kept its order.
+        assert!(in_place.windows(2).all(|w| w[0] < w[1]), "{in_place:?}");
+        if d.identity == Identity::Position {
+            assert_eq!(d.counts().moved, 0);
+        }
+    }
+
+    fn item() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "[abc]".prop_map(Value::from),
+            ("[abc]", "[xy]").prop_map(|(l, f)| json!({"label": l, "flow": f})),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_item_once_and_the_rest_in_order(
+            before in proptest::collection::vec(item(), 0..12),
+            after in proptest::collection::vec(item(), 0..12),
+        ) {
+            check_invariants(&before, &after);
+            // The same lists with only strings, or only tables: identity matching.
+            let strings = |v: &[Value]| -> Vec<Value> {
+                v.iter().filter(|i| i.is_string()).cloned().collect()
+            };
+            let tables = |v: &[Value]| -> Vec<Value> {
+                v.iter().filter(|i| i.is_object()).cloned().collect()
+            };
+            check_invariants(&strings(&before), &strings(&after));
+            check_invariants(&tables(&before), &tables(&after));
+        }
     }
 
     #[test]
