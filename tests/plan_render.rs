@@ -500,3 +500,117 @@ fn a_list_of_100_000_items_renders() {
     let md = plan::render::markdown(&p.plan);
     assert_eq!(md.matches("(moved)").count(), 99_999);
 }
+
+fn is_unsafe_but_newline(c: char) -> bool {
+    socialform::diagnostics::text::is_unsafe(c) && c != '\n'
+}
+
+/// Strips the renderer's own colour sequences (`ESC [ digits ; m`).
+fn without_colours(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            while chars
+                .peek()
+                .is_some_and(|c| c.is_ascii_digit() || *c == ';')
+            {
+                chars.next();
+            }
+            assert_eq!(chars.next(), Some('m'), "only colours: {s}");
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn hostile_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        "[ab]{0,3}",
+        "[\\x00-\\x1f\\x7f-\\u{9f}a|`<>\\n]{0,12}",
+        Just("line one\n  + profile.fake (create)\n| x | y |".to_string()),
+        Just("\u{1b}]8;;http://x\u{7}link\u{202e}".to_string()),
+        (1usize..400).prop_map(|n| "word ".repeat(n)),
+    ]
+}
+
+fn hostile_item() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        hostile_text().prop_map(Value::from),
+        (hostile_text(), hostile_text()).prop_map(|(l, f)| json!({"label": l, "flow": f})),
+        (hostile_text(), hostile_text()).prop_map(|(q, f)| json!({"question": q, "flow": f})),
+        any::<i64>().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            (hostile_text(), inner).prop_map(|(k, v)| json!({ "label": "x", k: v })),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+
+    /// Any lists and texts, through every renderer for people: no control character of
+    /// the input reaches the output, and no value breaks a markdown table.
+    #[test]
+    fn hostile_lists_and_texts_render_clean(
+        before in proptest::collection::vec(hostile_item(), 0..6),
+        after in proptest::collection::vec(hostile_item(), 0..6),
+        old_text in hostile_text(),
+        new_text in hostile_text(),
+        drift in proptest::bool::ANY,
+    ) {
+        let field = |path: &str, b: Value, a: Value| plan::FieldChange { path: path.into(), before: b, after: a };
+        let change = |action| plan::Change {
+            address: "profile.p\u{1b}[2J".into(),
+            kind: Kind::Profile,
+            action,
+            drift,
+            drift_reason: drift.then(|| "by `x\u{7}`".to_string()),
+            destructive: false,
+            fields: vec![
+                field("quick_replies", Value::Array(before.clone()), Value::Array(after.clone())),
+                field("greeting", Value::from(old_text.clone()), Value::from(new_text.clone())),
+                field("tags", Value::Null, Value::Array(after.clone())),
+            ],
+        };
+        let p = plan::Plan {
+            format_version: "1".into(),
+            workspace: "w".into(),
+            changes: vec![
+                change(plan::Action::Update),
+                change(plan::Action::Create),
+                change(plan::Action::Delete),
+            ],
+            unmanaged: vec![],
+            summary: plan::Summary::default(),
+            basis: plan::Basis { config: "c".into(), config_hash: "h".into(), live: IndexMap::new() },
+        };
+        let changed = [true, false, true];
+        let outputs = [
+            plan::render::text(&p, false),
+            without_colours(&plan::render::text(&p, true)),
+            plan::render::markdown(&p),
+            plan::render::drift(&p, &changed, false),
+            plan::render::drift_markdown(&p, &changed),
+        ];
+        for out in &outputs {
+            proptest::prop_assert!(!out.contains(is_unsafe_but_newline), "{}", out);
+            // No line of the output starts as a change header but the renderer's own.
+            let headers = out.lines().filter(|l| l.starts_with("  + profile.fake")).count();
+            proptest::prop_assert_eq!(headers, 0);
+        }
+        for md in [&outputs[2], &outputs[4]] {
+            for row in md.lines().filter(|l| l.starts_with("| ")) {
+                let cells = row.replace("\\|", "").matches('|').count();
+                proptest::prop_assert!(cells == 3 || cells == 4, "{}", row);
+            }
+        }
+    }
+}

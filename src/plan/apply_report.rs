@@ -81,7 +81,7 @@ pub struct Counts {
 pub struct ApplyReport {
     /// `"1"`
     pub format_version: String,
-    /// the workspace applied to (`null` when the configuration could not be read)
+    /// the workspace applied to (`null` when no plan was made: status `error`)
     pub workspace: Option<String>,
     /// how the apply ended
     pub status: Status,
