@@ -322,8 +322,14 @@ fn a_long_text_change_is_shown_whole_not_diffed() {
         },
     };
     let text = plan::render::text(&p, false);
-    assert!(text.contains("message: \"old0 old1"), "before in full");
-    assert!(text.contains(" → \"new0 new1"), "then after in full");
+    assert!(
+        text.contains("message:\n        - \"old0 old1"),
+        "before in full"
+    );
+    assert!(
+        text.contains("\n        + \"new0 new1"),
+        "then after in full"
+    );
     assert!(!text.contains("[-"), "no word diff");
 }
 

@@ -5,10 +5,22 @@ use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use socialform::diagnostics::text::escape as esc;
+use socialform::plan::apply_report::{self, ApplyReport};
 use socialform::plan::{self, Action, Plan};
 
 use super::plan::{Common, Prepared, prepare};
 use super::{Color, Error, Outcome};
+
+/// How to report an apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApplyFormat {
+    /// for people: the plan on standard output, progress and the outcome on standard error
+    Text,
+    /// one JSON report on standard output of what was applied, what failed and what was
+    /// left (schemas/apply-report.schema.json); the plan, progress and diagnostics go to
+    /// standard error
+    Json,
+}
 
 /// Apply a configuration, or a plan saved by `socialform plan --out FILE`.
 ///
@@ -31,6 +43,10 @@ pub struct Args {
     /// time).
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     parallelism: u16,
+    /// How to report the apply: `json` prints one report on standard output, also when
+    /// the apply stops half way or is refused.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
+    format: ApplyFormat,
     #[command(flatten)]
     common: Common,
 }
@@ -70,8 +86,29 @@ fn confirm(n: usize) -> bool {
     std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes"
 }
 
-/// Runs `apply`.
+/// Runs `apply`; with `--format json`, prints its report whatever happens.
 pub fn cmd_apply(args: Args, color: Color) -> Result<Outcome, Error> {
+    let format = args.format;
+    let mut report = None;
+    let result = run(args, color, &mut report);
+    if format == ApplyFormat::Json {
+        let report = report.unwrap_or_else(|| {
+            let message = match &result {
+                Err(e) => e.to_string(),
+                Ok(_) => "no plan was made: the configuration or its live checks have errors \
+                          (the diagnostics are on standard error)"
+                    .to_string(),
+            };
+            ApplyReport::error(None, message)
+        });
+        out!("{}", apply_report::to_json(&report));
+    }
+    result
+}
+
+/// Applies, leaving in `report` what the JSON report says once a plan exists.
+fn run(args: Args, color: Color, report: &mut Option<ApplyReport>) -> Result<Outcome, Error> {
+    let json = args.format == ApplyFormat::Json;
     let saved = if is_plan_file(&args.target) {
         Some(read_plan(&args.target)?)
     } else {
@@ -85,28 +122,49 @@ pub fn cmd_apply(args: Args, color: Color) -> Result<Outcome, Error> {
         Err(outcome) => return Ok(outcome),
     };
     let planned = &prepared.planned;
+    // Refused before anything is attempted: the report says why, with every change left.
+    let refuse = |report: &mut Option<ApplyReport>, e: Error| {
+        *report = Some(ApplyReport::refused(&planned.plan, e.to_string()));
+        Err(e)
+    };
     match &saved {
-        Some(saved) => plan::check_fresh(saved, planned).map_err(|reason| Error::Stale {
-            path: args.target.display().to_string(),
-            reason,
-        })?,
+        Some(saved) => {
+            if let Err(reason) = plan::check_fresh(saved, planned) {
+                let e = Error::Stale {
+                    path: args.target.display().to_string(),
+                    reason,
+                };
+                return refuse(report, e);
+            }
+        }
+        // The plan is for people: on standard output, unless that holds the report.
+        None if json => err!("{}", plan::render::text(&planned.plan, color.stderr)),
         None => out!("{}", plan::render::text(&planned.plan, color.stdout)),
     }
     if !planned.plan.has_changes() {
+        *report = Some(ApplyReport::nothing_to_do(&planned.plan));
         errln!("Nothing to do.");
         return Ok(Outcome::Success);
     }
-    plan::safety::check_deletes(planned, args.allow_deletes)?;
+    if let Err(e) = plan::safety::check_deletes(planned, args.allow_deletes) {
+        return refuse(report, e.into());
+    }
     if saved.is_none() && !args.auto_approve {
         if !std::io::stdin().is_terminal() {
-            return Err(Error::NeedsApproval);
+            return refuse(report, Error::NeedsApproval);
         }
         if !confirm(planned.plan.changes.len()) {
+            *report = Some(ApplyReport::refused(
+                &planned.plan,
+                "the apply was not confirmed: nothing was changed".to_string(),
+            ));
             errln!("Apply cancelled: nothing was changed.");
             return Ok(Outcome::Failed);
         }
     }
-    Ok(execute(&mut prepared, usize::from(args.parallelism)))
+    let (outcome, done) = execute(&mut prepared, usize::from(args.parallelism));
+    *report = Some(done);
+    Ok(outcome)
 }
 
 fn past(action: Action) -> &'static str {
@@ -118,7 +176,7 @@ fn past(action: Action) -> &'static str {
     }
 }
 
-fn execute(prepared: &mut Prepared, parallelism: usize) -> Outcome {
+fn execute(prepared: &mut Prepared, parallelism: usize) -> (Outcome, ApplyReport) {
     use socialform::apply::Event;
     // A bar on a terminal, one line per change otherwise (CI logs, tests).
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -156,7 +214,8 @@ fn execute(prepared: &mut Prepared, parallelism: usize) -> Outcome {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    match report.failed.first() {
+    let json = ApplyReport::from_run(&prepared.planned.plan, &report);
+    let outcome = match report.failed.first() {
         None if report.is_complete() => {
             let n = |a: Action| report.applied.iter().filter(|(_, x)| *x == a).count();
             errln!(
@@ -187,5 +246,6 @@ fn execute(prepared: &mut Prepared, parallelism: usize) -> Outcome {
             );
             Outcome::Failed
         }
-    }
+    };
+    (outcome, json)
 }

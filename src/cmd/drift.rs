@@ -11,9 +11,11 @@ use super::{Color, Error, Outcome};
 /// How to print the drift report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DriftFormat {
-    /// for people
+    /// for people, coloured on a terminal
     Text,
-    /// the plan JSON (each change has `drift`)
+    /// for a pull-request comment or a CI summary, with a legend
+    Markdown,
+    /// the plan JSON, each change with `config_changed` and `cause` (schemas/drift.schema.json)
     Json,
 }
 
@@ -41,15 +43,17 @@ pub fn cmd_drift(args: Args, color: Color) -> Result<Outcome, Error> {
         Err(outcome) => return Ok(outcome),
     };
     let planned = &prepared.planned;
+    let changed: Vec<bool> = planned.steps.iter().map(|s| s.config_changed).collect();
     match args.format {
-        DriftFormat::Text => {
-            let changed: Vec<bool> = planned.steps.iter().map(|s| s.config_changed).collect();
-            out!(
-                "{}",
-                plan::render::drift(&planned.plan, &changed, color.stdout)
-            );
-        }
-        DriftFormat::Json => out!("{}", plan::to_json(&planned.plan)),
+        DriftFormat::Text => out!(
+            "{}",
+            plan::render::drift(&planned.plan, &changed, color.stdout)
+        ),
+        DriftFormat::Markdown => out!("{}", plan::render::drift_markdown(&planned.plan, &changed)),
+        DriftFormat::Json => out!(
+            "{}",
+            plan::drift::to_json(&plan::drift::DriftReport::new(&planned.plan, &changed))
+        ),
     }
     Ok(if planned.plan.has_changes() {
         Outcome::Changes

@@ -2,7 +2,9 @@
 //! dependency, with the safety checks and the record (`basis`) a saved plan needs to be
 //! refused when it went stale. Its JSON form is the contract of config.md, "Plan output".
 
+pub mod apply_report;
 pub mod diff;
+pub mod drift;
 pub mod order;
 pub mod render;
 pub mod safety;
