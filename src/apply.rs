@@ -27,8 +27,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex};
 
-use crate::backend::{Backend, BackendError, WriteOp};
+use crate::backend::{Backend, BackendError};
+
 use crate::model::Kind;
+use crate::model::WriteOp;
 use crate::plan::{Action, Planned};
 
 /// A change that failed, with the platform's reason.
@@ -298,8 +300,8 @@ pub fn execute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{LiveState, Write};
     use crate::model::Resource;
+    use crate::model::{LiveState, Write};
     use crate::plan::{Basis, Change, Plan, Step, Summary};
     use indexmap::IndexMap;
     use serde_json::{Value, json};

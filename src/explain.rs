@@ -7,9 +7,9 @@
 
 use serde_json::Value;
 
-use crate::backend::LiveState;
 use crate::config::types::{Channel, Config, Profile};
-use crate::model::reply_address;
+use crate::model::Address;
+use crate::model::LiveState;
 
 /// What to explain.
 #[derive(Debug, Clone, Copy)]
@@ -159,10 +159,7 @@ pub fn explain(
     let catalog = &live.catalog;
     let channel = Channel::parse(query.channel).ok_or_else(|| ExplainError::UnknownChannel {
         name: query.channel.to_string(),
-        known: Channel::ALL
-            .iter()
-            .map(|c| c.as_str().to_string())
-            .collect(),
+        known: Channel::all().map(|c| c.as_str().to_string()).collect(),
     })?;
     let mailbox = catalog
         .mailbox(query.mailbox)
@@ -183,7 +180,7 @@ pub fn explain(
         };
     let configured = config.mailboxes.get(&mailbox.name);
     let live_setting = |folder: Option<&str>| {
-        let address = reply_address(&mailbox.name, folder);
+        let address = Address::reply_profiles(&mailbox.name, folder).to_string();
         let value = live
             .resources
             .iter()
@@ -445,8 +442,10 @@ pub fn render(e: &Explanation) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Catalog, LiveResource};
-    use crate::model::{MANAGER, desired};
+    use crate::catalog::Catalog;
+    use crate::model::LiveResource;
+    use crate::model::MANAGER;
+    use crate::rules::map::desired;
 
     fn setup(config: &str, applied: bool) -> (Config, LiveState) {
         let catalog: Catalog = toml::from_str(

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::backend::{LiveResource, LiveState};
-use crate::model::{Kind, profile_address};
+use crate::model::{Address, Kind};
+use crate::model::{LiveResource, LiveState};
 
 /// The column headers, in order.
 pub const HEADER: [&str; 5] = [
@@ -167,7 +167,9 @@ pub fn group_rows(live: &LiveState) -> Vec<Row> {
             continue;
         }
         for m in members {
-            let profile = profiles.get(profile_address(m).as_str()).copied();
+            let profile = profiles
+                .get(Address::profile(m).to_string().as_str())
+                .copied();
             rows.push(Row {
                 group_id: group_id.clone(),
                 group_name: group_name.clone(),
@@ -214,7 +216,7 @@ pub fn xlsx(rows: &[Row]) -> Result<Vec<u8>, ExportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::Catalog;
+    use crate::catalog::Catalog;
     use crate::model::Resource;
     use indexmap::IndexMap;
     use serde_json::json;

@@ -11,12 +11,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::backend::{LiveResource, LiveState};
 use crate::config::types::{
     Backend, BackendKind, Channel, Config, ContactAttribute, Contacts, Group, Mailbox, Messaging,
     ProactiveMessage, Profile, ReplyProfiles, Workspace,
 };
 use crate::model::{DISPLAY_FIELDS, Kind, MANAGER, PLATFORM_FIELDS, Resource};
+use crate::model::{LiveResource, LiveState};
 
 /// Where an imported configuration keeps the JSON Schema its `#:schema` comments name.
 pub const SCHEMA_FILE: &str = "schemas/socialform.schema.json";
@@ -327,7 +327,7 @@ pub fn import(
     }
     // What the imported configuration asks for, against what is live: by construction the
     // same, which this says rather than assumes.
-    let desired = crate::model::desired(&config);
+    let desired = crate::rules::map::desired(&config);
     // By platform key, looked up once per live resource (a scan of every desired resource
     // for each was quadratic in the platform's size).
     let mut by_key = std::collections::HashMap::new();
@@ -669,7 +669,7 @@ pub fn files(config: &Config, comment: &str) -> Vec<File> {
     }
     out.push(file(crate::config::ROOT_FILE, root));
 
-    for channel in Channel::ALL {
+    for channel in Channel::all() {
         let mut ids: Vec<&String> = config
             .profiles
             .iter()
@@ -777,7 +777,8 @@ fn sorted_keys<V>(map: &indexmap::IndexMap<String, V>) -> Vec<&String> {
 mod tests {
     use super::*;
     use crate::backend::sandbox::State;
-    use crate::backend::{Catalog, LiveResource};
+    use crate::catalog::Catalog;
+    use crate::model::LiveResource;
     use indexmap::IndexMap;
     use serde_json::json;
 
@@ -976,7 +977,7 @@ mod tests {
             "#,
         )
         .unwrap();
-        let desired = crate::model::desired(&config);
+        let desired = crate::rules::map::desired(&config);
         let state = LiveState {
             catalog: Catalog::default(),
             resources: desired
@@ -1013,8 +1014,8 @@ mod tests {
         assert!(!text.contains("ask_name"), "{text}");
         let back: Config = toml::from_str(&text).unwrap();
         assert_eq!(
-            crate::model::desired(&back),
-            crate::model::desired(&got.config)
+            crate::rules::map::desired(&back),
+            crate::rules::map::desired(&got.config)
         );
     }
 
@@ -1087,7 +1088,10 @@ mod tests {
         );
         let all: String = fs[..7].iter().map(|f| f.text.as_str()).collect();
         let back: Config = toml::from_str(&all).unwrap();
-        assert_eq!(crate::model::desired(&back), crate::model::desired(&config));
+        assert_eq!(
+            crate::rules::map::desired(&back),
+            crate::rules::map::desired(&config)
+        );
     }
 
     #[test]

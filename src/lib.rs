@@ -1,6 +1,7 @@
 //! socialform: configuration-as-code for social customer care.
 pub mod apply;
 pub mod backend;
+pub mod catalog;
 pub mod config;
 pub mod diagnostics;
 pub mod emulator;
@@ -14,3 +15,4 @@ pub mod preview;
 pub mod rules;
 pub mod server;
 pub mod snippet;
+pub mod text;

@@ -5,8 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::backend::Catalog;
-use crate::backend::catalog::{Account, Bot, Brand, MailboxInfo, MessagingChannel, Topic};
+use crate::catalog::Catalog;
+use crate::catalog::{Account, Bot, Brand, MailboxInfo, MessagingChannel, Topic};
 use crate::config::types::{Profile, Response, Send};
 use crate::config::{Loaded, Path};
 use crate::diagnostics::{Code, Diagnostic};

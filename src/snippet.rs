@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::backend::LiveState;
 use crate::config::types::{Backend, BackendKind, Channel, Config, Profile};
-use crate::model::{Kind, profile_address};
+use crate::model::LiveState;
+use crate::model::{Address, Kind};
 
 /// Where the live chat loader is served below an `http` backend's URL.
 pub const LOADER_PATH: &str = "/live-chat/loader.js";
@@ -70,10 +70,9 @@ fn is_live_chat(fields: &indexmap::IndexMap<String, Value>) -> bool {
 /// The embed code's parts for the live chat profile `id`: declared in the configuration
 /// or live (a profile made outside this configuration has a snippet too), and live.
 pub fn snippet(config: &Config, live: &LiveState, id: &str) -> Result<Snippet, SnippetError> {
-    let live_profile = live
-        .resources
-        .iter()
-        .find(|r| r.resource.kind == Kind::Profile && r.resource.address == profile_address(id));
+    let live_profile = live.resources.iter().find(|r| {
+        r.resource.kind == Kind::Profile && r.resource.address == Address::profile(id).to_string()
+    });
     let configured = config.profiles.get(id);
     let is_chat = match (configured, live_profile) {
         (Some(p), _) => p.channel() == Channel::LiveChat,
@@ -210,8 +209,10 @@ pub fn render(s: &Snippet) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Catalog, LiveResource};
-    use crate::model::{MANAGER, desired};
+    use crate::catalog::Catalog;
+    use crate::model::LiveResource;
+    use crate::model::MANAGER;
+    use crate::rules::map::desired;
 
     fn setup(apply: &[&str]) -> (Config, LiveState) {
         let config: Config = toml::from_str(
@@ -231,7 +232,11 @@ mod tests {
         .unwrap();
         let resources = desired(&config)
             .into_iter()
-            .filter(|r| apply.iter().any(|a| r.address == profile_address(a)))
+            .filter(|r| {
+                apply
+                    .iter()
+                    .any(|a| r.address == Address::profile(a).to_string())
+            })
             .map(|resource| LiveResource {
                 resource,
                 version: 1,

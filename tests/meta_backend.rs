@@ -17,9 +17,10 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use socialform::backend::meta::{MetaBackend, MetaProfile, MetaSettings};
-use socialform::backend::{Backend, BackendError, LiveResource, LiveState, Write, WriteOp};
+use socialform::backend::{Backend, BackendError};
 use socialform::config::types::Channel;
 use socialform::model::{Kind, Resource};
+use socialform::model::{LiveResource, LiveState, Write, WriteOp};
 
 const PAGE: &str = "104857600123456";
 const IG: &str = "17841400000000001";

@@ -11,11 +11,12 @@ use indexmap::IndexMap;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
-use socialform::backend::{Catalog, LiveResource, LiveState};
+use socialform::catalog::Catalog;
 use socialform::config::types::Profile;
 use socialform::diagnostics::text::is_unsafe;
 use socialform::diagnostics::{Code, Diagnostic, FileId, Format, Sources, Span, render};
 use socialform::model::{Kind, MANAGER, Resource};
+use socialform::model::{LiveResource, LiveState};
 use socialform::plan::{self, Action, Basis, Change, FieldChange, Plan, Summary};
 
 /// Fails when text shown to a person holds a control character of its input (line
@@ -119,7 +120,7 @@ fn hostile_live(desired: &[Resource], poison: &str) -> LiveState {
 }
 
 fn render_plans(loaded: &socialform::config::Loaded, poison: &str) {
-    let desired = socialform::model::desired(&loaded.config);
+    let desired = socialform::rules::map::desired(&loaded.config);
     for live in [LiveState::default(), hostile_live(&desired, poison)] {
         let planned = plan::build(&plan::Input {
             workspace: &loaded.config.workspace.name,
@@ -141,32 +142,28 @@ fn render_plans(loaded: &socialform::config::Loaded, poison: &str) {
         // explain, for every mailbox and folder the configuration sets, on every channel.
         let mut catalog = live.catalog.clone();
         for (name, mailbox) in &loaded.config.mailboxes {
-            catalog
-                .mailboxes
-                .push(socialform::backend::catalog::MailboxInfo {
-                    name: name.clone(),
-                    topics: vec![poison.to_string()],
-                    folders: mailbox
-                        .folders
-                        .keys()
-                        .map(|f| socialform::backend::catalog::FolderInfo {
-                            name: f.clone(),
-                            custom: f.len() % 2 == 0,
-                        })
-                        .collect(),
-                });
+            catalog.mailboxes.push(socialform::catalog::MailboxInfo {
+                name: name.clone(),
+                topics: vec![poison.to_string()],
+                folders: mailbox
+                    .folders
+                    .keys()
+                    .map(|f| socialform::catalog::FolderInfo {
+                        name: f.clone(),
+                        custom: f.len() % 2 == 0,
+                    })
+                    .collect(),
+            });
         }
-        catalog.topics.push(socialform::backend::catalog::Topic {
+        catalog.topics.push(socialform::catalog::Topic {
             name: poison.to_string(),
             accounts: vec![poison.to_string()],
         });
-        catalog
-            .accounts
-            .push(socialform::backend::catalog::Account {
-                channel: "x".into(),
-                account: poison.to_string(),
-                display_name: poison.to_string(),
-            });
+        catalog.accounts.push(socialform::catalog::Account {
+            channel: "x".into(),
+            account: poison.to_string(),
+            display_name: poison.to_string(),
+        });
         let with_catalog = LiveState {
             catalog,
             resources: live.resources.clone(),

@@ -125,7 +125,7 @@ fn edit(dir: &Path, file: &str, from: &str, to: &str) {
 /// must show.
 fn desired(dir: &Path) -> Vec<socialform::model::Resource> {
     let loaded = socialform::config::load(dir).unwrap();
-    socialform::model::desired(&loaded.config)
+    socialform::rules::map::desired(&loaded.config)
 }
 
 /// What every page must be: its CSP, and nothing that could reach the network.

@@ -5,10 +5,11 @@
 
 use indexmap::IndexMap;
 use serde_json::{Value, json};
-use socialform::backend::{Catalog, LiveResource, LiveState};
+use socialform::catalog::Catalog;
 use socialform::config::{Loaded, load};
 use socialform::diagnostics::{Format, render};
 use socialform::model::{Kind, MANAGER, Resource};
+use socialform::model::{LiveResource, LiveState};
 use socialform::plan;
 
 fn load_text(text: &str) -> (tempfile::TempDir, Loaded) {

@@ -13,9 +13,13 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Backend, BackendError, Catalog, LiveResource, LiveState, Refusal, Write, WriteOp};
+use super::{Backend, BackendError, Refusal};
+
+use crate::catalog::Catalog;
+
 use crate::config::files::{self, FileError};
 use crate::model::{Kind, MANAGER, PLATFORM_FIELDS, Resource};
+use crate::model::{LiveResource, LiveState, Write, WriteOp};
 
 /// The state file's format version.
 const STATE_VERSION: u32 = 1;
@@ -53,13 +57,17 @@ impl State {
             fields.insert("channel".to_string(), json!(a.channel));
             fields.insert("account".to_string(), json!(a.account));
             fields.insert("display_name".to_string(), json!(a.display_name));
-            let id = crate::rules::suggest::as_id(&format!(
+            let id = crate::model::id::from_name(&format!(
                 "{}_{}",
                 a.channel,
                 a.account.trim_start_matches('@')
             ));
             resources.push(LiveResource {
-                resource: Resource::new(crate::model::profile_address(&id), Kind::Profile, fields),
+                resource: Resource::new(
+                    crate::model::Address::profile(&id).to_string(),
+                    Kind::Profile,
+                    fields,
+                ),
                 version: revision,
                 managed_by: None,
                 applied_hash: None,

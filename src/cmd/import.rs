@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use socialform::backend::LiveState;
 use socialform::config::Loaded;
 use socialform::import::{self, ImportError, Note, Options};
+use socialform::model::LiveState;
 
 use socialform::diagnostics::text::escape as esc;
 

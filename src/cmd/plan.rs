@@ -150,13 +150,13 @@ pub fn prepare(
     if report(&diags, "live checks") {
         return Ok(Err(Outcome::Failed));
     }
-    let desired = socialform::model::desired(&loaded.config);
+    let desired = socialform::rules::map::desired(&loaded.config);
     let config_id = socialform::model::config_id(&loaded.dir, &loaded.config.workspace.name);
     let planned = plan::build(&plan::Input {
         workspace: &loaded.config.workspace.name,
         prune: loaded.config.workspace.prune,
         config_path: recorded_path(path),
-        config_hash: socialform::model::config_hash(&loaded.config, &desired),
+        config_hash: socialform::rules::map::config_hash(&loaded.config, &desired),
         config_id: &config_id,
         desired: &desired,
         live: &live,

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::config::conditions::{Condition, Field, Op, Value as CondValue};
+pub use crate::model::Channel;
 use crate::rules::limits::*;
 
 /// A whole configuration: the root file and every file merged into it.
@@ -113,62 +114,6 @@ impl Backend {
     /// The environment variable holding the HTTP token.
     pub fn token_env(&self) -> &str {
         self.token_env.as_deref().unwrap_or("SOCIALFORM_TOKEN")
-    }
-}
-
-/// A messaging channel a profile lives on.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// X (Twitter)
-    X,
-    /// Facebook Messenger
-    Facebook,
-    /// Instagram direct messages
-    Instagram,
-    /// WhatsApp Business
-    Whatsapp,
-    /// The web live chat
-    LiveChat,
-}
-
-impl Channel {
-    /// Every channel.
-    pub const ALL: [Channel; 5] = [
-        Channel::X,
-        Channel::Facebook,
-        Channel::Instagram,
-        Channel::Whatsapp,
-        Channel::LiveChat,
-    ];
-
-    /// The configuration spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::X => "x",
-            Channel::Facebook => "facebook",
-            Channel::Instagram => "instagram",
-            Channel::Whatsapp => "whatsapp",
-            Channel::LiveChat => "live_chat",
-        }
-    }
-
-    /// Parses the configuration spelling.
-    pub fn parse(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
-    /// Whether profiles on this channel bind to an already connected account.
-    pub fn is_bound(self) -> bool {
-        self != Channel::LiveChat
-    }
-}
-
-impl std::fmt::Display for Channel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

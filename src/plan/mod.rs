@@ -12,8 +12,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::backend::{LiveResource, LiveState, Write, WriteOp};
 use crate::model::{Kind, MANAGER, Resource};
+use crate::model::{LiveResource, LiveState, Write, WriteOp};
 
 /// The plan's format version.
 pub const FORMAT_VERSION: &str = "1";

@@ -4,8 +4,9 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::backend::{Catalog, LiveResource, LiveState};
+use crate::catalog::Catalog;
 use crate::model::{Kind, MANAGER, Resource};
+use crate::model::{LiveResource, LiveState};
 
 fn res(address: &str, kind: Kind, fields: Value) -> Resource {
     let fields: IndexMap<String, Value> = fields

@@ -17,7 +17,7 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::backend::catalog::Catalog;
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::config::types::BackendKind;
 use crate::model::{Kind, Resource};
@@ -195,7 +195,7 @@ fn check_plan(plan: &Plan, config: &Config, resources: &[Resource]) -> Result<()
             config: config.workspace.name.clone(),
         });
     }
-    if plan.basis.config_hash != crate::model::config_hash(config, resources) {
+    if plan.basis.config_hash != crate::rules::map::config_hash(config, resources) {
         return Err(PreviewError::OtherConfiguration);
     }
     Ok(())
@@ -253,7 +253,7 @@ fn info(c: &Change) -> ChangeInfo {
 
 /// The page: one HTML document.
 pub fn render(input: &Input<'_>) -> Result<String, PreviewError> {
-    let resources = crate::model::desired(input.config);
+    let resources = crate::rules::map::desired(input.config);
     if let Some(plan) = input.plan {
         check_plan(plan, input.config, &resources)?;
     }

@@ -304,9 +304,9 @@ fn set_path_creates_and_removes() {
 #[test]
 fn plans_for_something_else_are_refused() {
     let c = config("w");
-    let rs = crate::model::desired(&c);
+    let rs = crate::rules::map::desired(&c);
     let mut p = plan(Vec::new());
-    p.basis.config_hash = crate::model::config_hash(&c, &rs);
+    p.basis.config_hash = crate::rules::map::config_hash(&c, &rs);
     assert!(check_plan(&p, &c, &rs).is_ok());
     p.workspace = "other".to_string();
     assert!(matches!(

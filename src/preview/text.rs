@@ -213,7 +213,7 @@ pub fn tco_display(url: &str) -> String {
 pub fn bio_display(bio: &str) -> String {
     let mut out = String::with_capacity(bio.len());
     let mut at = 0;
-    for range in crate::rules::x_text::find_urls(bio) {
+    for range in crate::text::find_urls(bio) {
         let (Some(before), Some(url)) = (bio.get(at..range.start), bio.get(range.clone())) else {
             continue;
         };

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::avatar::{self, Avatar};
 use super::text::{self, Other, Side, Text};
-use crate::backend::catalog::Catalog;
+use crate::catalog::Catalog;
 
 /// What the builders read besides the resource: where local files are, and the catalog.
 pub struct Env<'a> {

@@ -8,12 +8,12 @@ mod caps;
 mod contacts;
 mod groups;
 pub mod limits;
+pub mod map;
 mod messaging;
 pub mod proactive;
 mod profiles;
 mod reply;
 pub mod suggest;
-pub mod x_text;
 
 use std::path::Path as FsPath;
 

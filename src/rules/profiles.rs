@@ -10,7 +10,8 @@ use crate::config::types::{
     XProfile,
 };
 use crate::diagnostics::{Code, Diagnostic, text};
-use crate::rules::{Ctx, limits, x_text};
+use crate::rules::{Ctx, limits};
+use crate::text as x_text;
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
     let profiles: Vec<(String, Profile)> = ctx

@@ -1,5 +1,5 @@
-//! X's weighted text length, as twitter-text v3 counts it: `parseTweet` with the default
-//! `version3` configuration (scale 100, default weight 200, weight 100 for U+0000–U+10FF,
+//! The twitter-text port: X's weighted text length, as twitter-text v3 counts it:
+//! `parseTweet` with the default `version3` configuration (scale 100, default weight 200, weight 100 for U+0000–U+10FF,
 //! U+2000–U+200D, U+2010–U+201F and U+2032–U+2037, every URL as 23, emoji parsing on).
 //!
 //! Every weight of that configuration is a multiple of its scale, so adding up the weights
@@ -17,11 +17,11 @@
 //! Trailing sentence punctuation (`.`, `,`, `!`, `?`, `:`, `;`, quotes, an unbalanced `)`)
 //! is left out of a URL, as twitter-text leaves it out.
 //!
+//! As twitter-text does, the text is NFC-normalised before it is weighed (a decomposed
+//! accent counts as the one precomposed character X sees); URL ranges are found in the
+//! text as written, since they point back into the configuration.
+//!
 //! Where this module knowingly differs from twitter-text:
-//! - The text is not NFC-normalised first: there is no normalisation crate in the project.
-//!   Ordinary (precomposed) text counts the same; decomposed accents count one more each,
-//!   and the few characters NFC expands (Hebrew presentation forms such as U+FB2C) count
-//!   less than X counts them.
 //! - Emoji are recognised by a small grammar over a conservative code point predicate
 //!   (see `emoji_sequence`) inside grapheme clusters, not by twemoji's generated regex.
 //! - URLs are found by a hand-written scanner, not the full twitter-text regex: no
@@ -44,6 +44,17 @@ const CANCEL_TAG: char = '\u{E007F}';
 
 /// X's weighted length of `text` (twitter-text v3): what X counts against a limit.
 pub fn weighted_length(text: &str) -> usize {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization as _, is_nfc_quick};
+    // Nearly every text is NFC already: only the others are copied.
+    if is_nfc_quick(text.chars()) != IsNormalized::Yes {
+        let normalized: String = text.nfc().collect();
+        return nfc_weighted_length(&normalized);
+    }
+    nfc_weighted_length(text)
+}
+
+/// [`weighted_length`] of a text already in NFC.
+fn nfc_weighted_length(text: &str) -> usize {
     let mut total = 0;
     let mut start = 0;
     for url in find_urls(text) {
@@ -539,6 +550,14 @@ mod tests {
         // The general punctuation X counts as 1 and the one it does not.
         assert_eq!(weighted_length("\u{2014}\u{2019}\u{2032}"), 3);
         assert_eq!(weighted_length("\u{2026}"), 2);
+    }
+
+    #[test]
+    fn decomposed_text_counts_as_its_nfc_form() {
+        // `e` + COMBINING ACUTE ACCENT is `é` once normalised: one character for X.
+        assert_eq!(weighted_length("caf\u{65}\u{301}"), 4);
+        assert_eq!(char_count("caf\u{65}\u{301}"), 5);
+        assert_eq!(weighted_length("caf\u{e9} https://example.com"), 4 + 1 + 23);
     }
 
     #[test]
