@@ -7,9 +7,10 @@
 
 use serde_json::Value;
 
-use crate::config::types::{Channel, Config, Profile};
 use crate::model::Address;
+use crate::model::Channel;
 use crate::model::LiveState;
+use crate::rules::{Config, Profile};
 
 /// What to explain.
 #[derive(Debug, Clone, Copy)]
@@ -445,7 +446,7 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::model::LiveResource;
     use crate::model::MANAGER;
-    use crate::rules::map::desired;
+    use crate::rules::desired_of as desired;
 
     fn setup(config: &str, applied: bool) -> (Config, LiveState) {
         let catalog: Catalog = toml::from_str(

@@ -11,12 +11,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::config::types::{
-    Backend, BackendKind, Channel, Config, ContactAttribute, Contacts, Group, Mailbox, Messaging,
-    ProactiveMessage, Profile, ReplyProfiles, Workspace,
-};
+use crate::model::Channel;
 use crate::model::{DISPLAY_FIELDS, Kind, MANAGER, PLATFORM_FIELDS, Resource};
 use crate::model::{LiveResource, LiveState};
+use crate::rules::{
+    BackendKind, BackendTable, Config, ContactAttribute, Contacts, Group, Mailbox, Messaging,
+    ProactiveMessage, Profile, ReplyProfiles, Workspace,
+};
 
 /// Where an imported configuration keeps the JSON Schema its `#:schema` comments name.
 pub const SCHEMA_FILE: &str = "schemas/socialform.schema.json";
@@ -221,7 +222,7 @@ fn proactive_of(r: &Resource) -> Result<ProactiveMessage, String> {
     let mut m: ProactiveMessage = decode(config_fields(r, &[]))?;
     let tree = crate::rules::proactive::condition_tree(&m)
         .ok_or_else(|| "its conditions are not a valid condition tree".to_string())?;
-    m.when = Some(crate::config::when::render(&tree));
+    m.when = Some(crate::rules::proactive::when::render(&tree));
     m.conditions = None;
     Ok(m)
 }
@@ -233,7 +234,7 @@ fn proactive_of(r: &Resource) -> Result<ProactiveMessage, String> {
 pub fn import(
     live: &LiveState,
     workspace: &str,
-    backend: Option<Backend>,
+    backend: Option<BackendTable>,
     options: &Options,
 ) -> Imported {
     let mut config = Config {
@@ -327,7 +328,7 @@ pub fn import(
     }
     // What the imported configuration asks for, against what is live: by construction the
     // same, which this says rather than assumes.
-    let desired = crate::rules::map::desired(&config);
+    let desired = crate::rules::desired_of(&config);
     // By platform key, looked up once per live resource (a scan of every desired resource
     // for each was quadratic in the platform's size).
     let mut by_key = std::collections::HashMap::new();
@@ -438,10 +439,10 @@ pub fn relative_path(from_dir: &Path, to: &Path) -> String {
 /// directory, and a configuration may not name files outside its own directory, so the
 /// imported one reads the source's sandbox through `--sandbox` (or `SOCIALFORM_SANDBOX`),
 /// which the command line trusts.
-pub fn backend_for(source: Option<&Backend>) -> Backend {
+pub fn backend_for(source: Option<&BackendTable>) -> BackendTable {
     let b = source.cloned().unwrap_or_default();
     match b.kind {
-        BackendKind::Sandbox => Backend {
+        BackendKind::Sandbox => BackendTable {
             kind: BackendKind::Sandbox,
             path: None,
             catalog: None,
@@ -762,7 +763,7 @@ pub fn files(config: &Config, comment: &str) -> Vec<File> {
 
     out.push(File {
         path: SCHEMA_FILE.to_string(),
-        text: crate::config::schema::schema_text(),
+        text: crate::rules::schema::schema_text(),
     });
     out
 }
@@ -977,7 +978,7 @@ mod tests {
             "#,
         )
         .unwrap();
-        let desired = crate::rules::map::desired(&config);
+        let desired = crate::rules::desired_of(&config);
         let state = LiveState {
             catalog: Catalog::default(),
             resources: desired
@@ -1014,8 +1015,8 @@ mod tests {
         assert!(!text.contains("ask_name"), "{text}");
         let back: Config = toml::from_str(&text).unwrap();
         assert_eq!(
-            crate::rules::map::desired(&back),
-            crate::rules::map::desired(&got.config)
+            crate::rules::desired_of(&back),
+            crate::rules::desired_of(&got.config)
         );
     }
 
@@ -1089,8 +1090,8 @@ mod tests {
         let all: String = fs[..7].iter().map(|f| f.text.as_str()).collect();
         let back: Config = toml::from_str(&all).unwrap();
         assert_eq!(
-            crate::rules::map::desired(&back),
-            crate::rules::map::desired(&config)
+            crate::rules::desired_of(&back),
+            crate::rules::desired_of(&config)
         );
     }
 

@@ -3,9 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::config::types::{Backend, BackendKind, Channel, Config, Profile};
+use crate::model::Channel;
 use crate::model::LiveState;
 use crate::model::{Address, Kind};
+use crate::rules::{BackendKind, BackendTable, Config, Profile};
 
 /// Where the live chat loader is served below an `http` backend's URL.
 pub const LOADER_PATH: &str = "/live-chat/loader.js";
@@ -53,7 +54,7 @@ pub enum SnippetError {
 }
 
 /// The loader URL for a configuration's backend.
-pub fn loader_url(backend: Option<&Backend>) -> (String, bool) {
+pub fn loader_url(backend: Option<&BackendTable>) -> (String, bool) {
     match backend {
         Some(b) if b.kind == BackendKind::Http => match &b.url {
             Some(url) => (format!("{}{LOADER_PATH}", url.trim_end_matches('/')), false),
@@ -212,7 +213,7 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::model::LiveResource;
     use crate::model::MANAGER;
-    use crate::rules::map::desired;
+    use crate::rules::desired_of as desired;
 
     fn setup(apply: &[&str]) -> (Config, LiveState) {
         let config: Config = toml::from_str(
@@ -299,10 +300,10 @@ mod tests {
             .resource
             .fields
             .insert("allowed_domains".into(), json!([]));
-        config.backend = Some(Backend {
+        config.backend = Some(BackendTable {
             kind: BackendKind::Http,
             url: Some("https://platform.example/api/".into()),
-            ..Backend::default()
+            ..BackendTable::default()
         });
         let s = snippet(&config, &live, "web_chat").unwrap();
         assert!(s.domains_pending);

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use socialform::backend::meta::{MetaBackend, MetaProfile, MetaSettings};
 use socialform::backend::{Backend, BackendError};
-use socialform::config::types::Channel;
+use socialform::model::Channel;
 use socialform::model::{Kind, Resource};
 use socialform::model::{LiveResource, LiveState, Write, WriteOp};
 

@@ -124,8 +124,10 @@ fn edit(dir: &Path, file: &str, from: &str, to: &str) {
 /// The desired resources of a configuration, as the library sees them: what the page
 /// must show.
 fn desired(dir: &Path) -> Vec<socialform::model::Resource> {
-    let loaded = socialform::config::load(dir).unwrap();
-    socialform::rules::map::desired(&loaded.config)
+    let valid = socialform::pipeline::validate(socialform::pipeline::load(dir).unwrap())
+        .into_valid()
+        .unwrap();
+    valid.desired().to_vec()
 }
 
 /// What every page must be: its CSP, and nothing that could reach the network.

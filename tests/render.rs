@@ -11,9 +11,11 @@ fn report(case: &str, format: Format) -> String {
     std::env::set_current_dir(root).unwrap();
     // One-file cases share their folder: each is taken as a configuration on its own.
     let loaded = if Path::new(case).is_dir() {
-        socialform::config::load(Path::new(case)).unwrap()
+        socialform::pipeline::validate(socialform::pipeline::load(Path::new(case)).unwrap())
     } else {
-        socialform::config::load_standalone(Path::new(case)).unwrap()
+        socialform::pipeline::validate(
+            socialform::pipeline::load_standalone(Path::new(case)).unwrap(),
+        )
     };
     render(&loaded.diagnostics, &loaded.sources, format)
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use socialform::config::schema::{SCHEMA_FILE, json_schema, schema_text};
+use socialform::rules::schema::{SCHEMA_FILE, json_schema, schema_text};
 
 #[test]
 fn committed_schema_matches_the_code() {

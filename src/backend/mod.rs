@@ -178,16 +178,24 @@ pub trait Backend: Send + Sync {
     }
 }
 
-/// How to open a backend for a loaded configuration.
-#[derive(Debug, Clone)]
-pub struct OpenOptions {
-    /// how long to wait for another run's lock before giving up
-    pub lock_timeout: Duration,
-    /// http only: reports retries and waits (never with the token)
-    pub on_retry: Option<http::Notify>,
-    /// sandbox only: the state file to use instead of `[backend] path`, from the command
-    /// line or the environment (trusted, so anywhere)
-    pub sandbox: Option<PathBuf>,
+/// What opening a backend takes: plain settings, which the pipeline
+/// (`crate::pipeline::open_backend`) derives from a configuration's `[backend]`, the
+/// command line and the environment.
+#[derive(Debug)]
+pub enum Settings {
+    /// the embedded platform
+    Sandbox {
+        /// the state file (its lock is beside it, with `.lock` appended)
+        state: PathBuf,
+        /// the catalog the state is created from on first use
+        catalog: PathBuf,
+        /// the workspace the state must belong to
+        workspace: String,
+        /// how long to wait for another run's lock before giving up
+        lock_timeout: Duration,
+    },
+    /// the platform API over HTTP
+    Http(http::HttpOptions),
 }
 
 /// Where a sandbox keeps its state and its catalog.
@@ -199,7 +207,9 @@ pub struct SandboxFiles {
     pub catalog: PathBuf,
 }
 
-fn confined(
+/// `value`, a path of the configuration (relative to its directory `root`), resolved and
+/// confined to the directory; `what` names it for the error.
+pub fn confined(
     root: &std::path::Path,
     value: &str,
     what: impl Fn() -> String,
@@ -215,79 +225,25 @@ fn confined(
     }
 }
 
-/// The sandbox files of a configuration in `dir`: `sandbox` (from `--sandbox` or
-/// `SOCIALFORM_SANDBOX`) if given, else `[backend] path`, which like `[backend] catalog`
-/// must stay inside `dir` once links are resolved ([`BackendError::PathOutside`]). The
-/// paths returned are resolved: use them, not `dir.join(...)`.
-pub fn sandbox_files(
-    backend: &crate::config::types::Backend,
-    dir: &std::path::Path,
-    sandbox: Option<&std::path::Path>,
-) -> Result<SandboxFiles, BackendError> {
-    let root = crate::config::files::root_of(dir).map_err(|source| BackendError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let state = match sandbox {
-        Some(p) => p.to_path_buf(),
-        None => {
-            let value = backend.sandbox_path();
-            let state = confined(&root, value, || match &backend.path {
-                Some(_) => "`[backend] path`".to_string(),
-                None => format!("the sandbox state file `{value}`"),
-            })?;
-            // The lock beside it is opened for writing: it must not lead out either.
-            let lock = format!("{value}.lock");
-            confined(&root, &lock, || format!("the sandbox lock file `{lock}`"))?;
-            state
-        }
-    };
-    let value = backend.catalog_path();
-    let catalog = confined(&root, value, || match &backend.catalog {
-        Some(_) => "`[backend] catalog`".to_string(),
-        None => format!("the sandbox catalog `{value}`"),
-    })?;
-    Ok(SandboxFiles { state, catalog })
-}
-
-/// Opens the backend a configuration names. `on_wait` is called once, with the lock
-/// file, when another run holds the lock and this one starts waiting.
+/// Opens a backend. `on_wait` is called once, with the lock file, when another run holds
+/// the sandbox's lock and this one starts waiting.
 pub fn open(
-    config: &crate::config::Config,
-    dir: &std::path::Path,
-    options: &OpenOptions,
+    settings: Settings,
     on_wait: &mut dyn FnMut(&std::path::Path),
 ) -> Result<Box<dyn Backend>, BackendError> {
-    let backend = config.backend.clone().unwrap_or_default();
-    match backend.kind {
-        crate::config::types::BackendKind::Sandbox => {
-            let files = sandbox_files(&backend, dir, options.sandbox.as_deref())?;
-            let sandbox = sandbox::Sandbox::open(
-                &files.state,
-                &files.catalog,
-                &config.workspace.name,
-                options.lock_timeout,
-                on_wait,
-            )?;
-            Ok(Box::new(sandbox))
-        }
-        crate::config::types::BackendKind::Http => {
-            let url = backend.url.clone().ok_or_else(|| {
-                BackendError::HttpConfig("`[backend] url` is required".to_string())
-            })?;
-            let token_env = backend.token_env();
-            let token = std::env::var(token_env)
-                .ok()
-                .filter(|t| !t.trim().is_empty())
-                .ok_or_else(|| BackendError::TokenMissing(token_env.to_string()))?;
-            let http = http::HttpBackend::new(http::HttpOptions {
-                url,
-                workspace: config.workspace.name.clone(),
-                token: http::Secret::new(token.trim().to_string()),
-                on_retry: options.on_retry.clone(),
-                ..http::HttpOptions::default()
-            })?;
-            Ok(Box::new(http))
-        }
+    match settings {
+        Settings::Sandbox {
+            state,
+            catalog,
+            workspace,
+            lock_timeout,
+        } => Ok(Box::new(sandbox::Sandbox::open(
+            &state,
+            &catalog,
+            &workspace,
+            lock_timeout,
+            on_wait,
+        )?)),
+        Settings::Http(options) => Ok(Box::new(http::HttpBackend::new(options)?)),
     }
 }

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use socialform::diagnostics::suggest;
 use socialform::explain::{self, ExplainError, Query};
-use socialform::rules::suggest;
 
 use super::import::{ReadOptions, load_checked, read_platform};
 use super::{Color, Error, Outcome};
@@ -63,13 +63,13 @@ pub(super) fn describe(e: &ExplainError) -> String {
 /// Runs `explain`.
 pub fn cmd_explain(args: Args, color: Color) -> Result<Outcome, Error> {
     let What::Reply(args) = args.what;
-    let loaded = match load_checked(&args.path, &args.common, color)? {
+    let valid = match load_checked(&args.path, &args.common, color)? {
         Ok(l) => l,
         Err(outcome) => return Ok(outcome),
     };
-    let live = read_platform(&loaded, &args.common)?;
+    let live = read_platform(&valid, &args.common)?;
     let e = explain::explain(
-        &loaded.config,
+        valid.config(),
         &live,
         &Query {
             mailbox: &args.mailbox,

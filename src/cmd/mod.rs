@@ -234,12 +234,12 @@ pub enum DiagTo {
 /// The diagnostics a command shows of a loaded configuration: without the codes its
 /// `[workspace] allow` and `--allow` accept, and with info notes only for `validate`.
 pub fn shown(
-    loaded: &socialform::config::Loaded,
+    config: &socialform::rules::Config,
     diags: &[socialform::diagnostics::Diagnostic],
     allow: &[socialform::diagnostics::Code],
     to: DiagTo,
 ) -> Vec<socialform::diagnostics::Diagnostic> {
-    let allowed = socialform::rules::allow::allowed(&loaded.config, allow);
+    let allowed = socialform::rules::allow::allowed(config, allow);
     socialform::diagnostics::shown(diags, &allowed, to == DiagTo::Validate)
 }
 

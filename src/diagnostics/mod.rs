@@ -3,6 +3,7 @@
 
 mod codes;
 mod render;
+pub mod suggest;
 pub mod text;
 
 use std::ops::Range;

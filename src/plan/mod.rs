@@ -176,8 +176,15 @@ pub fn drift_reason(live: &LiveResource, config_id: &str) -> Option<String> {
     }
 }
 
-fn attribute_type(r: &Resource) -> Option<&Value> {
-    r.fields.get("type")
+/// Whether changing `live` into `desired` is a replace: a field of the kind's
+/// [`crate::model::KindSpec::replaced_on`] that both set, to different values.
+fn is_replace(desired: &Resource, live: &Resource) -> bool {
+    desired.kind.spec().replaced_on.iter().any(|f| {
+        match (desired.fields.get(*f), live.fields.get(*f)) {
+            (Some(d), Some(l)) => d != l,
+            _ => false,
+        }
+    })
 }
 
 /// What the plan is computed from: the workspace settings and the configuration's record.
@@ -195,6 +202,8 @@ pub struct Input<'a> {
     pub config_id: &'a str,
     /// the desired resources
     pub desired: &'a [Resource],
+    /// the hash of each desired resource ([`Resource::hash`]), in the same order
+    pub hashes: &'a [String],
     /// the live snapshot
     pub live: &'a LiveState,
 }
@@ -211,9 +220,8 @@ pub fn build(input: &Input<'_>) -> Planned {
         .collect();
     let mut matched = std::collections::HashSet::new();
     let mut items: Vec<(Change, Step)> = Vec::new();
-    for d in input.desired {
+    for (d, desired_hash) in input.desired.iter().zip(input.hashes) {
         let key = d.key();
-        let desired_hash = d.hash();
         let Some(l) = by_key.get(&key).copied() else {
             let fields = diff::diff(&IndexMap::new(), &d.comparable());
             let write = Write::put(
@@ -252,10 +260,7 @@ pub fn build(input: &Input<'_>) -> Planned {
         // (and not claimed) when another configuration applied it since.
         let config_changed = l.applied_by.as_deref().is_none_or(|b| b == input.config_id)
             && l.applied_hash.as_deref() != Some(desired_hash.as_str());
-        let replace = d.kind == Kind::ContactAttribute
-            && attribute_type(d).is_some()
-            && attribute_type(&l.resource).is_some()
-            && attribute_type(d) != attribute_type(&l.resource);
+        let replace = is_replace(d, &l.resource);
         let (action, writes) = if replace {
             let create = Write::put(
                 WriteOp::Create,

@@ -44,6 +44,7 @@ fn plan(desired: &[Resource], live: Vec<LiveResource>, prune: bool) -> Planned {
         catalog: Catalog::default(),
         resources: live,
     };
+    let hashes: Vec<String> = desired.iter().map(Resource::hash).collect();
     build(&Input {
         workspace: "w",
         prune,
@@ -51,6 +52,7 @@ fn plan(desired: &[Resource], live: Vec<LiveResource>, prune: bool) -> Planned {
         config_hash: "h".into(),
         config_id: "test/w",
         desired,
+        hashes: &hashes,
         live: &live,
     })
 }

@@ -18,10 +18,10 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::catalog::Catalog;
-use crate::config::Config;
-use crate::config::types::BackendKind;
 use crate::model::{Kind, Resource};
 use crate::plan::{Action, Change, Plan};
+use crate::rules::BackendKind;
+use crate::rules::Config;
 
 /// The Content-Security-Policy of the page: no request of any kind, inline styles and
 /// `data:` images only.
@@ -34,6 +34,8 @@ const CATALOG_MAX_BYTES: u64 = 8 * 1024 * 1024;
 pub struct Input<'a> {
     /// the validated configuration
     pub config: &'a Config,
+    /// the resources it asks for ([`crate::pipeline::Valid::desired`])
+    pub resources: &'a [Resource],
     /// its directory (local avatar files are read below it)
     pub dir: &'a Path,
     /// the configuration as named on the command line, shown in the page's header
@@ -195,7 +197,7 @@ fn check_plan(plan: &Plan, config: &Config, resources: &[Resource]) -> Result<()
             config: config.workspace.name.clone(),
         });
     }
-    if plan.basis.config_hash != crate::rules::map::config_hash(config, resources) {
+    if plan.basis.config_hash != crate::rules::config_hash(config, resources) {
         return Err(PreviewError::OtherConfiguration);
     }
     Ok(())
@@ -253,11 +255,10 @@ fn info(c: &Change) -> ChangeInfo {
 
 /// The page: one HTML document.
 pub fn render(input: &Input<'_>) -> Result<String, PreviewError> {
-    let resources = crate::rules::map::desired(input.config);
     if let Some(plan) = input.plan {
-        check_plan(plan, input.config, &resources)?;
+        check_plan(plan, input.config, input.resources)?;
     }
-    let entries = entries(&resources, input.plan)?;
+    let entries = entries(input.resources, input.plan)?;
     page::render(input, &entries)
 }
 

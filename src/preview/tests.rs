@@ -29,6 +29,7 @@ fn page_of(resources: &[Resource], plan: Option<&Plan>) -> Html {
     let dir = tempfile::tempdir().unwrap();
     let input = Input {
         config: &config,
+        resources,
         dir: dir.path(),
         source: "test",
         catalog: None,
@@ -304,9 +305,9 @@ fn set_path_creates_and_removes() {
 #[test]
 fn plans_for_something_else_are_refused() {
     let c = config("w");
-    let rs = crate::rules::map::desired(&c);
+    let rs = crate::rules::desired_of(&c);
     let mut p = plan(Vec::new());
-    p.basis.config_hash = crate::rules::map::config_hash(&c, &rs);
+    p.basis.config_hash = crate::rules::config_hash(&c, &rs);
     assert!(check_plan(&p, &c, &rs).is_ok());
     p.workspace = "other".to_string();
     assert!(matches!(

@@ -227,7 +227,7 @@ pub fn bio_display(bio: &str) -> String {
 
 /// `"1m30s"` as `"1 min 30 s"`; what does not parse is shown as written.
 pub fn duration_words(after: &str) -> String {
-    match crate::config::types::parse_duration(after) {
+    match crate::rules::proactive::parse_duration(after) {
         Some(secs) => {
             let (m, s) = (secs / 60, secs % 60);
             match (m, s) {

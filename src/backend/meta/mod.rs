@@ -77,7 +77,7 @@ use super::{Backend, BackendError, Refusal};
 
 use crate::catalog::Catalog;
 
-use crate::config::types::Channel;
+use crate::model::Channel;
 use crate::model::{Kind, MANAGER, Resource};
 use crate::model::{LiveResource, LiveState, Write, WriteOp};
 use graph::{Body, Call, Graph, MetaError, Problem, Scheme, Token};

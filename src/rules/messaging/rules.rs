@@ -1,11 +1,11 @@
 //! Messaging rules.
 
-use crate::config::Path;
-use crate::config::types::ConversationControl;
+use crate::config::DocPath;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::rules::ConversationControl;
 use crate::rules::Ctx;
 
-pub(super) fn check(ctx: &mut Ctx<'_>) {
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let Some(m) = ctx.config().messaging.clone() else {
         return;
     };
@@ -18,7 +18,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             "the automatic response is enabled but has no message",
         )
         .at(
-            ctx.span(&Path::keys(["messaging", "auto_response"])),
+            ctx.span(&DocPath::keys(["messaging", "auto_response"])),
             "no `message`",
         )
         .help("add `message = \"...\"`, or set `enabled = false`");
@@ -32,7 +32,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             Code::ConversationControlKeep,
             format!("{n} proactive message(s) are declared, but they only work with `conversation_control = \"release\"`"),
         )
-        .at(ctx.span(&Path::keys(["messaging", "conversation_control"])), "proactive messages need `release`")
+        .at(ctx.span(&DocPath::keys(["messaging", "conversation_control"])), "proactive messages need `release`")
         .help("set `conversation_control = \"release\"`, or remove the proactive messages");
         ctx.push(d);
     }

@@ -1,12 +1,13 @@
 //! Contact rules: attribute types and options, platform attributes, the matching
 //! attribute and the display order.
 
-use crate::config::Path;
-use crate::config::types::{AttributeType, Channel};
+use crate::config::DocPath;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::model::Channel;
+use crate::rules::AttributeType;
 use crate::rules::{Ctx, limits};
 
-pub(super) fn check(ctx: &mut Ctx<'_>) {
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let attrs: Vec<_> = ctx
         .config()
         .contact_attributes
@@ -14,7 +15,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     for (id, attr) in &attrs {
-        let at = Path::keys(["contact_attributes", id.as_str()]);
+        let at = DocPath::keys(["contact_attributes", id.as_str()]);
         match attr.kind {
             Some(AttributeType::Text) => {
                 if attr.options.is_some() {
@@ -50,7 +51,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     .help("list the choices: `options = [\"Gold\", \"Silver\"]`");
                     ctx.push(d);
                 }
-                let items: Vec<(Path, &str)> = options
+                let items: Vec<(DocPath, &str)> = options
                     .iter()
                     .enumerate()
                     .map(|(i, o)| (at.key("options").idx(i), o.as_str()))
@@ -86,13 +87,13 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         return;
     };
     if let Some(matching) = &contacts.matching_attribute {
-        let path = Path::keys(["contacts", "matching_attribute"]);
+        let path = DocPath::keys(["contacts", "matching_attribute"]);
         if let Some(attr) = ctx.config().contact_attributes.get(matching)
             && attr.enabled == Some(false)
         {
             let d = Diagnostic::new(Code::MatchingAttribute, format!("the matching attribute `{matching}` is disabled"))
                 .at(ctx.span(&path), "disabled attribute")
-                .also(ctx.span(&Path::keys(["contact_attributes", matching.as_str(), "enabled"])), "disabled here")
+                .also(ctx.span(&DocPath::keys(["contact_attributes", matching.as_str(), "enabled"])), "disabled here")
                 .help("a disabled attribute is never filled, so it cannot link conversations: enable it or match on another");
             ctx.push(d);
         }
@@ -114,11 +115,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             ctx.push(d);
         }
     }
-    let order: Vec<(Path, &str)> = contacts
+    let order: Vec<(DocPath, &str)> = contacts
         .order
         .iter()
         .enumerate()
-        .map(|(i, o)| (Path::keys(["contacts", "order"]).idx(i), o.as_str()))
+        .map(|(i, o)| (DocPath::keys(["contacts", "order"]).idx(i), o.as_str()))
         .collect();
     ctx.unique(Code::DuplicateOrder, "attribute", order);
 }

@@ -2,15 +2,16 @@
 
 use std::collections::HashMap;
 
-use crate::config::Path;
-use crate::config::types::{Channel, Profile, ReplyProfiles};
+use crate::config::DocPath;
 use crate::diagnostics::{Code, Diagnostic, text};
+use crate::model::Channel;
 use crate::rules::{Ctx, suggest};
+use crate::rules::{Profile, ReplyProfiles};
 
-pub(super) fn check(ctx: &mut Ctx<'_>) {
-    let mut settings: Vec<(Path, ReplyProfiles)> = Vec::new();
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    let mut settings: Vec<(DocPath, ReplyProfiles)> = Vec::new();
     for (name, mailbox) in &ctx.config().mailboxes {
-        let at = Path::keys(["mailboxes", name.as_str()]);
+        let at = DocPath::keys(["mailboxes", name.as_str()]);
         if let Some(rp) = &mailbox.reply_profiles {
             settings.push((at.key("reply_profiles"), rp.clone()));
         }

@@ -1,18 +1,18 @@
-//! Backend rules: keys that belong to the chosen kind, and the sandbox's files, which
+//! BackendTable rules: keys that belong to the chosen kind, and the sandbox's files, which
 //! must stay inside the configuration directory. Secrets are caught with the unknown
 //! keys, since `[backend]` has no key that could hold one.
 
-use crate::config::Path;
+use crate::config::DocPath;
 use crate::config::files::{self, FileError};
-use crate::config::types::{Backend, BackendKind};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::rules::Ctx;
+use crate::rules::{BackendKind, BackendTable};
 
 /// The diagnostic of a path written at `path` (a key's value) that cannot be used, or
 /// `None` for a problem that only reading the file will tell (an I/O error).
-pub(super) fn path_problem(
+pub(crate) fn path_problem(
     ctx: &Ctx<'_>,
-    path: &Path,
+    path: &DocPath,
     what: &str,
     problem: &FileError,
 ) -> Option<Diagnostic> {
@@ -46,7 +46,7 @@ pub(super) fn path_problem(
 /// the value, and `what` names it.
 fn sandbox_file(
     ctx: &mut Ctx<'_>,
-    path: &Path,
+    path: &DocPath,
     value: &str,
     what: &str,
     written: bool,
@@ -80,8 +80,8 @@ fn sandbox_file(
 }
 
 /// The sandbox's state file, its lock and its catalog stay inside the directory.
-fn sandbox_files(ctx: &mut Ctx<'_>, b: &Backend) {
-    let at = Path::keys(["backend"]);
+fn sandbox_files(ctx: &mut Ctx<'_>, b: &BackendTable) {
+    let at = DocPath::keys(["backend"]);
     let state = b.sandbox_path().to_string();
     let (what, written) = match &b.path {
         Some(_) => ("`backend.path`".to_string(), true),
@@ -108,15 +108,15 @@ fn sandbox_files(ctx: &mut Ctx<'_>, b: &Backend) {
     );
 }
 
-pub(super) fn check(ctx: &mut Ctx<'_>) {
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let Some(b) = ctx.config().backend.clone() else {
-        sandbox_files(ctx, &Backend::default());
+        sandbox_files(ctx, &BackendTable::default());
         return;
     };
     if b.kind == BackendKind::Sandbox {
         sandbox_files(ctx, &b);
     }
-    let at = Path::keys(["backend"]);
+    let at = DocPath::keys(["backend"]);
     let (kind, others): (&str, Vec<(&str, bool)>) = match b.kind {
         BackendKind::Sandbox => (
             "sandbox",

@@ -15,9 +15,8 @@ use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::schema;
-use super::tree::{self, Node, Path, Seg};
-use super::types::Config;
+use super::{Config, schema};
+use crate::config::tree::{self, DocPath, Node, Seg};
 use crate::diagnostics::{Code, Diagnostic, FileId, Span};
 
 /// The text a placeholder string holds (it may appear in a rule's message about a real
@@ -52,7 +51,7 @@ pub(super) fn mentions_placeholder(d: &Diagnostic) -> bool {
 /// Removes the table keys at `paths` from a JSON document (nothing where a key is not
 /// there). Keys of one table go in one pass over it: removing them one by one from an
 /// ordered map of 100,000 entries cost a shift of the map each.
-fn remove_all<'p>(doc: &mut Value, paths: impl Iterator<Item = &'p Path>) {
+fn remove_all<'p>(doc: &mut Value, paths: impl Iterator<Item = &'p DocPath>) {
     let mut by_table: indexmap::IndexMap<&[Seg], std::collections::HashSet<&str>> =
         indexmap::IndexMap::new();
     for path in paths {
@@ -61,13 +60,13 @@ fn remove_all<'p>(doc: &mut Value, paths: impl Iterator<Item = &'p Path>) {
         }
     }
     for (parents, keys) in by_table {
-        if let Some(Value::Object(o)) = value_at_mut(doc, &Path(parents.to_vec())) {
+        if let Some(Value::Object(o)) = value_at_mut(doc, &DocPath(parents.to_vec())) {
             o.retain(|k, _| !keys.contains(k.as_str()));
         }
     }
 }
 
-fn value_at_mut<'v>(doc: &'v mut Value, path: &Path) -> Option<&'v mut Value> {
+fn value_at_mut<'v>(doc: &'v mut Value, path: &DocPath) -> Option<&'v mut Value> {
     let mut node = doc;
     for seg in &path.0 {
         node = match (seg, node) {
@@ -79,7 +78,7 @@ fn value_at_mut<'v>(doc: &'v mut Value, path: &Path) -> Option<&'v mut Value> {
     Some(node)
 }
 
-fn value_at<'v>(doc: &'v Value, path: &Path) -> Option<&'v Value> {
+fn value_at<'v>(doc: &'v Value, path: &DocPath) -> Option<&'v Value> {
     let mut node = doc;
     for seg in &path.0 {
         node = match (seg, node) {
@@ -97,8 +96,8 @@ fn value_at<'v>(doc: &'v Value, path: &Path) -> Option<&'v Value> {
 pub(super) fn decode(
     tree: &Node,
     doc: &Value,
-    error_paths: &[Path],
-    undecodable: &[Path],
+    error_paths: &[DocPath],
+    undecodable: &[DocPath],
     out: &mut Vec<Diagnostic>,
 ) -> Decoded {
     // Without schema errors nothing is pruned: decode the document in place.
@@ -115,7 +114,7 @@ pub(super) fn decode(
                     Code::SchemaOther,
                     format!("the configuration does not decode: {e}"),
                 )
-                .at(tree.span_of(&Path::root()), "here"),
+                .at(tree.span_of(&DocPath::root()), "here"),
             ),
         }
     }
@@ -146,7 +145,7 @@ pub(super) fn decode(
 
     let root = schema::json_schema();
     let mut lenient = strict;
-    let mut filled: Vec<Path> = Vec::new();
+    let mut filled: Vec<DocPath> = Vec::new();
     for path in undecodable {
         let under_failed = failed.iter().any(|f| path.0.starts_with(&f.0));
         if !under_failed || !matches!(path.0.last(), Some(Seg::Index(_))) {
@@ -184,7 +183,7 @@ pub(super) fn decode(
 }
 
 /// Decodes every resource on its own; `on_fail` hears of each one that does not decode.
-fn by_resource(doc: &Value, on_fail: &mut dyn FnMut(&Path, serde_json::Error)) -> Config {
+fn by_resource(doc: &Value, on_fail: &mut dyn FnMut(&DocPath, serde_json::Error)) -> Config {
     let mut config = Config::default();
     if let Some(w) = one(doc, "workspace", on_fail) {
         config.workspace = w;
@@ -202,8 +201,8 @@ fn by_resource(doc: &Value, on_fail: &mut dyn FnMut(&Path, serde_json::Error)) -
 
 fn attempt<T: DeserializeOwned>(
     value: &Value,
-    path: &Path,
-    on_fail: &mut dyn FnMut(&Path, serde_json::Error),
+    path: &DocPath,
+    on_fail: &mut dyn FnMut(&DocPath, serde_json::Error),
 ) -> Option<T> {
     match T::deserialize(value) {
         Ok(v) => Some(v),
@@ -217,22 +216,22 @@ fn attempt<T: DeserializeOwned>(
 fn one<T: DeserializeOwned>(
     doc: &Value,
     key: &str,
-    on_fail: &mut dyn FnMut(&Path, serde_json::Error),
+    on_fail: &mut dyn FnMut(&DocPath, serde_json::Error),
 ) -> Option<T> {
-    attempt(doc.get(key)?, &Path::keys([key]), on_fail)
+    attempt(doc.get(key)?, &DocPath::keys([key]), on_fail)
 }
 
 fn each<T: DeserializeOwned>(
     doc: &Value,
     key: &str,
-    on_fail: &mut dyn FnMut(&Path, serde_json::Error),
+    on_fail: &mut dyn FnMut(&DocPath, serde_json::Error),
 ) -> indexmap::IndexMap<String, T> {
     let mut out = indexmap::IndexMap::new();
     let Some(obj) = doc.get(key).and_then(Value::as_object) else {
         return out;
     };
     for (id, v) in obj {
-        if let Some(t) = attempt(v, &Path::keys([key, id.as_str()]), on_fail) {
+        if let Some(t) = attempt(v, &DocPath::keys([key, id.as_str()]), on_fail) {
             out.insert(id.clone(), t);
         }
     }
@@ -315,7 +314,7 @@ fn property_schema<'a>(
 }
 
 /// The schema of the value at `path` of `doc`.
-fn schema_at<'a>(root: &'a Value, doc: &Value, path: &Path) -> Option<&'a Value> {
+fn schema_at<'a>(root: &'a Value, doc: &Value, path: &DocPath) -> Option<&'a Value> {
     let mut schema = root;
     let mut value = doc;
     for seg in &path.0 {
@@ -410,7 +409,7 @@ fn placeholder(root: &Value, schema: &Value, depth: usize) -> Value {
                     root,
                     schema,
                     &mut obj,
-                    &Path::root(),
+                    &DocPath::root(),
                     &mut Vec::new(),
                     true,
                     depth + 1,
@@ -428,8 +427,8 @@ fn fill(
     root: &Value,
     schema: &Value,
     value: &mut Value,
-    at: &Path,
-    filled: &mut Vec<Path>,
+    at: &DocPath,
+    filled: &mut Vec<DocPath>,
     invented: bool,
     depth: usize,
 ) {
@@ -554,7 +553,7 @@ fn placeholder_node(value: &Value, file: FileId, depth: usize) -> Node {
 
 /// Puts the placeholder `value` at `path` in the tree (replacing what the user wrote
 /// there, a value the schema rejected).
-fn put_placeholder(tree: &mut Node, path: &Path, value: &Value) {
+fn put_placeholder(tree: &mut Node, path: &DocPath, value: &Value) {
     let Some((last, parents)) = path.0.split_last() else {
         return;
     };

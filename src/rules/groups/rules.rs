@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::config::Path;
+use crate::config::DocPath;
 use crate::diagnostics::{Code, Diagnostic, text};
 use crate::rules::{Ctx, limits};
 
@@ -10,7 +10,7 @@ use crate::rules::{Ctx, limits};
 /// nesting to rethink first.
 const MAX_CYCLES: usize = 20;
 
-pub(super) fn check(ctx: &mut Ctx<'_>) {
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let profiles = ctx.declared("profiles");
     let groups = ctx.declared("groups");
     let profile_set: HashSet<&str> = profiles.iter().map(String::as_str).collect();
@@ -22,7 +22,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         .map(|(id, g)| (id.clone(), g.profiles.clone(), g.groups.clone()))
         .collect();
     for (id, members, subgroups) in &config_groups {
-        let at = Path::keys(["groups", id.as_str()]);
+        let at = DocPath::keys(["groups", id.as_str()]);
         for (key, items, known, set, kind) in [
             ("profiles", members, &profiles, &profile_set, "profile"),
             ("groups", subgroups, &groups, &group_set, "group"),
@@ -45,7 +45,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     ctx.push(d);
                 }
             }
-            let list: Vec<(Path, &str)> = items
+            let list: Vec<(DocPath, &str)> = items
                 .iter()
                 .enumerate()
                 .map(|(i, m)| (at.key(key).idx(i), m.as_str()))
@@ -158,7 +158,7 @@ fn report_cycle(
             .get(from)
             .and_then(|g| g.iter().position(|m| m == to))
             .unwrap_or(0);
-        Path::keys(["groups", from, "groups"]).idx(i)
+        DocPath::keys(["groups", from, "groups"]).idx(i)
     };
     let last = names[names.len() - 2];
     let mut d = Diagnostic::new(

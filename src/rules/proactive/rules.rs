@@ -1,23 +1,15 @@
 //! Proactive-message rules: conditions (structured or `when`), schedule, frequency.
 
-use crate::config::Path;
-use crate::config::conditions::{Condition, check_leaf};
-use crate::config::types::{
-    Frequency, ProactiveMessage, RawCondition, RawConditions, Send, leaf_of,
-};
-use crate::config::when;
+use super::conditions::{Condition, check_leaf};
+use super::{Frequency, RawCondition, RawConditions, Sending, leaf_of, when};
+use crate::config::DocPath;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::rules::{Ctx, limits};
 
-pub(super) fn check(ctx: &mut Ctx<'_>) {
-    let messages: Vec<(String, ProactiveMessage)> = ctx
-        .config()
-        .proactive_messages
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (id, m) in &messages {
-        let at = Path::keys(["proactive_messages", id.as_str()]);
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    let config = ctx.config();
+    for (id, m) in &config.proactive_messages {
+        let at = DocPath::keys(["proactive_messages", id.as_str()]);
         match (&m.conditions, &m.when) {
             (Some(_), Some(_)) => {
                 let d = Diagnostic::new(
@@ -41,9 +33,17 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     .help("add `when = 'visitor.page_url contains_any [\"/checkout\"]'` or a `[...conditions]` table");
                 ctx.push(d);
             }
-            (Some(c), None) => structured(ctx, &at.key("conditions"), c),
-            (None, Some(expr)) => {
-                if let Err(e) = when::parse(expr) {
+            (Some(c), None) => {
+                structured(ctx, &at.key("conditions"), c);
+                if let Some(tree) = super::condition_tree(m) {
+                    ctx.conditions.insert(id.clone(), tree);
+                }
+            }
+            (None, Some(expr)) => match when::parse(expr) {
+                Ok(tree) => {
+                    ctx.conditions.insert(id.clone(), tree);
+                }
+                Err(e) => {
                     let path = at.key("when");
                     let mut d =
                         Diagnostic::new(Code::WhenSyntax, format!("in `when`: {}", e.message))
@@ -53,16 +53,16 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     }
                     ctx.push(d);
                 }
-            }
+            },
         }
         match (m.send, &m.schedule) {
-            (Send::Always, Some(_)) => {
+            (Sending::Always, Some(_)) => {
                 let d = Diagnostic::new(Code::ScheduleUnused, format!("`{at}` names a schedule but is sent at any time"))
                     .at(ctx.key_span(&at.key("schedule")), "not used with `send = \"always\"`")
                     .help("remove `schedule`, or set `send = \"business_hours\"` or `\"outside_business_hours\"`");
                 ctx.push(d);
             }
-            (Send::BusinessHours | Send::OutsideBusinessHours, None) => {
+            (Sending::BusinessHours | Sending::OutsideBusinessHours, None) => {
                 let send_span = ctx.span(&at.key("send"));
                 let d = Diagnostic::new(
                     Code::ScheduleRequired,
@@ -87,7 +87,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             );
             ctx.push(d);
         }
-        let tags: Vec<(Path, &str)> = m
+        let tags: Vec<(DocPath, &str)> = m
             .tags
             .iter()
             .enumerate()
@@ -97,7 +97,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     }
 }
 
-fn structured(ctx: &mut Ctx<'_>, at: &Path, c: &RawConditions) {
+fn structured(ctx: &mut Ctx<'_>, at: &DocPath, c: &RawConditions) {
     match (&c.all, &c.any) {
         (Some(items), None) => items
             .iter()
@@ -127,7 +127,7 @@ fn structured(ctx: &mut Ctx<'_>, at: &Path, c: &RawConditions) {
 
 /// Checks one condition; `depth` is how deep it is (1 in the top-level list), and a group
 /// deeper than [`limits::CONDITION_DEPTH`] is reported without looking inside.
-fn condition(ctx: &mut Ctx<'_>, at: &Path, c: &RawCondition, depth: usize) {
+fn condition(ctx: &mut Ctx<'_>, at: &DocPath, c: &RawCondition, depth: usize) {
     let is_leaf = c.field.is_some() || c.op.is_some() || c.value.is_some();
     let group = match (&c.all, &c.any) {
         (Some(g), None) => Some(("all", g)),
@@ -220,12 +220,11 @@ fn condition(ctx: &mut Ctx<'_>, at: &Path, c: &RawCondition, depth: usize) {
             if let Some(Condition::Leaf { field, op, value }) = leaf_of(c)
                 && let Err(e) = check_leaf(field, op, &value)
             {
-                let target =
-                    if matches!(e, crate::config::conditions::LeafError::OpNotAllowed { .. }) {
-                        "op"
-                    } else {
-                        "value"
-                    };
+                let target = if matches!(e, super::conditions::LeafError::OpNotAllowed { .. }) {
+                    "op"
+                } else {
+                    "value"
+                };
                 let d = Diagnostic::new(Code::ConditionValue, e.to_string())
                     .at(ctx.span(&at.key(target)), "not allowed here")
                     .help(leaf_help(field));
@@ -235,8 +234,8 @@ fn condition(ctx: &mut Ctx<'_>, at: &Path, c: &RawCondition, depth: usize) {
     }
 }
 
-fn leaf_help(field: crate::config::conditions::Field) -> String {
-    use crate::config::conditions::Field;
+fn leaf_help(field: super::conditions::Field) -> String {
+    use super::conditions::Field;
     match field {
         Field::PageUrl | Field::PageTitle => format!(
             "`{field}` takes `is` / `is_not` with a string, or `contains_any` / `not_contains` with a list of strings"
@@ -249,42 +248,5 @@ fn leaf_help(field: crate::config::conditions::Field) -> String {
             "`device.language` takes `is` / `is_not` with a language tag such as `fr` or `en-GB`"
                 .into()
         }
-    }
-}
-
-/// The condition tree of a message that validated: its `when` compiled, or its structured
-/// conditions converted.
-pub fn condition_tree(m: &ProactiveMessage) -> Option<Condition> {
-    if let Some(expr) = &m.when {
-        return when::parse(expr).ok();
-    }
-    let c = m.conditions.as_ref()?;
-    let convert_all = |items: &[RawCondition]| {
-        items
-            .iter()
-            .map(|c| convert(c, 1))
-            .collect::<Option<Vec<_>>>()
-    };
-    match (&c.all, &c.any) {
-        (Some(items), None) => Some(Condition::All(convert_all(items)?)),
-        (None, Some(items)) => Some(Condition::Any(convert_all(items)?)),
-        _ => None,
-    }
-}
-
-fn convert(c: &RawCondition, depth: usize) -> Option<Condition> {
-    let group = |items: &[RawCondition]| {
-        if depth > limits::CONDITION_DEPTH {
-            return None;
-        }
-        items
-            .iter()
-            .map(|c| convert(c, depth + 1))
-            .collect::<Option<Vec<_>>>()
-    };
-    match (&c.all, &c.any) {
-        (Some(items), None) => Some(Condition::All(group(items)?)),
-        (None, Some(items)) => Some(Condition::Any(group(items)?)),
-        _ => leaf_of(c),
     }
 }
