@@ -173,13 +173,15 @@ fn render_plans(config: &socialform::rules::Config, desired: &[Resource], poison
             let folders = std::iter::once(None).chain(mailbox.folders.keys().map(Some));
             for folder in folders {
                 for channel in ["x", "facebook", "live_chat", poison] {
-                    let query = socialform::explain::Query {
+                    let query = socialform::tools::explain::Query {
                         mailbox: name,
                         folder: folder.map(String::as_str),
                         channel,
                     };
-                    if let Ok(e) = socialform::explain::explain(config, &with_catalog, &query) {
-                        assert_clean("explain", &socialform::explain::render(&e));
+                    if let Ok(e) =
+                        socialform::tools::explain::explain(config, &with_catalog, &query)
+                    {
+                        assert_clean("explain", &socialform::tools::explain::render(&e));
                     }
                 }
             }
@@ -187,9 +189,9 @@ fn render_plans(config: &socialform::rules::Config, desired: &[Resource], poison
         // snippet, for every live chat profile.
         for (id, p) in &config.profiles {
             if matches!(p, Profile::LiveChat(_))
-                && let Ok(s) = socialform::snippet::snippet(config, &live, id)
+                && let Ok(s) = socialform::tools::snippet::snippet(config, &live, id)
             {
-                assert_clean("snippet", &socialform::snippet::render(&s));
+                assert_clean("snippet", &socialform::tools::snippet::render(&s));
             }
         }
     }

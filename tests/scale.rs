@@ -288,7 +288,7 @@ fn a_platform_nesting_20_000_groups_deep_plans_and_exports() {
         Kind::Profile,
         json!({ "channel": "live_chat" }),
     ));
-    let rows = socialform::export::group_rows(&LiveState {
+    let rows = socialform::tools::export::group_rows(&LiveState {
         catalog: Catalog::default(),
         resources,
     });

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use socialform::export;
+use socialform::tools::export;
 
 use super::import::{ReadOptions, load_checked, read_platform};
 use super::{Color, Error, Outcome};

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use socialform::import::{self, ImportError, Note, Options};
 use socialform::model::LiveState;
 use socialform::pipeline::{self, Valid};
+use socialform::tools::import::{self, ImportError, Note, Options};
 
 use socialform::diagnostics::text::escape as esc;
 

@@ -177,7 +177,7 @@ pub fn prepare(
 /// directory, same layout) finds it; absolute only when the two share no root.
 fn recorded_path(path: &Path) -> String {
     match std::env::current_dir() {
-        Ok(cwd) => socialform::import::relative_path(&cwd, path),
+        Ok(cwd) => socialform::tools::import::relative_path(&cwd, path),
         Err(_) => std::path::absolute(path)
             .unwrap_or_else(|_| path.to_path_buf())
             .to_string_lossy()

@@ -75,7 +75,7 @@ pub fn cmd_preview(args: Args, color: Color) -> Result<Outcome, Error> {
         .as_deref()
         .map(super::apply::read_plan)
         .transpose()?;
-    let catalog = match socialform::preview::sandbox_catalog(valid.config(), valid.dir()) {
+    let catalog = match socialform::tools::preview::sandbox_catalog(valid.config(), valid.dir()) {
         Ok(c) => c,
         Err(e) => {
             errln!("warning: {e}; the page shows account ids instead of display names");
@@ -83,7 +83,7 @@ pub fn cmd_preview(args: Args, color: Color) -> Result<Outcome, Error> {
         }
     };
     let source = args.path.display().to_string();
-    let page = socialform::preview::render(&socialform::preview::Input {
+    let page = socialform::tools::preview::render(&socialform::tools::preview::Input {
         config: valid.config(),
         resources: valid.desired(),
         dir: valid.dir(),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use socialform::diagnostics::suggest;
-use socialform::snippet::{self, SnippetError};
+use socialform::tools::snippet::{self, SnippetError};
 
 use super::import::{ReadOptions, load_checked, read_platform};
 use super::{Color, Error, Outcome};

@@ -88,11 +88,14 @@ fn state(e: &Entry) -> &'static str {
 /// The id in an address: `acme_fb` in `profile.acme_fb`, where the section says the
 /// kind; other addresses are shown whole.
 fn id_of(address: &str) -> String {
-    ["profile.", "proactive_message.", "group."]
-        .iter()
-        .find_map(|p| address.strip_prefix(p))
-        .unwrap_or(address)
-        .to_string()
+    let parsed = address.parse::<crate::model::Address>().ok();
+    let id = parsed.as_ref().filter(|a| {
+        matches!(
+            a.kind(),
+            Kind::Profile | Kind::ProactiveMessage | Kind::Group
+        )
+    });
+    id.and_then(|a| a.id_part()).unwrap_or(address).to_string()
 }
 
 fn channel_of(e: &Entry) -> Option<String> {

@@ -20,7 +20,7 @@ pub const SANDBOX_LOADER: &str = "https://live-chat.sandbox.invalid/live-chat/lo
 pub struct Snippet {
     /// the profile's id in the configuration
     pub profile: String,
-    /// the profile's platform id ([`crate::export::platform_id`])
+    /// the profile's platform id ([`crate::tools::export::platform_id`])
     pub platform_id: String,
     /// the workspace
     pub workspace: String,
@@ -90,7 +90,8 @@ pub fn snippet(config: &Config, live: &LiveState, id: &str) -> Result<Snippet, S
         for r in &live.resources {
             if r.resource.kind == Kind::Profile
                 && is_live_chat(&r.resource.fields)
-                && let Some(id) = r.resource.address.strip_prefix("profile.")
+                && let Ok(address) = r.resource.address.parse::<Address>()
+                && let Some(id) = address.id_part()
                 && !live_chat.iter().any(|c| c == id)
             {
                 live_chat.push(id.to_string());
@@ -130,7 +131,7 @@ pub fn snippet(config: &Config, live: &LiveState, id: &str) -> Result<Snippet, S
     let (loader, sandbox) = loader_url(config.backend.as_ref());
     Ok(Snippet {
         profile: id.to_string(),
-        platform_id: crate::export::platform_id(l),
+        platform_id: crate::tools::export::platform_id(l),
         workspace: config.workspace.name.clone(),
         allowed_domains,
         domains_pending,

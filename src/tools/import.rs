@@ -11,16 +11,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::model::Channel;
-use crate::model::{DISPLAY_FIELDS, Kind, MANAGER, PLATFORM_FIELDS, Resource};
+use crate::model::kind::{DefaultValue, ImportFile};
+use crate::model::{Address, Channel, DISPLAY_FIELDS, Kind, MANAGER, PLATFORM_FIELDS, Resource};
 use crate::model::{LiveResource, LiveState};
 use crate::rules::{
     BackendKind, BackendTable, Config, ContactAttribute, Contacts, Group, Mailbox, Messaging,
     ProactiveMessage, Profile, ReplyProfiles, Workspace,
 };
 
+pub use crate::model::id::{from_name as id_from_name, is_id};
 /// Where an imported configuration keeps the JSON Schema its `#:schema` comments name.
-pub const SCHEMA_FILE: &str = "schemas/socialform.schema.json";
+pub use crate::rules::schema::SCHEMA_FILE;
 
 /// What to import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -115,37 +116,6 @@ pub enum ImportError {
     },
 }
 
-/// Whether `s` is a valid id: `^[a-z][a-z0-9_]{0,62}$`.
-pub fn is_id(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.len() <= 63
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-/// A valid id made from a display name: lower case, runs of other characters as one `_`
-/// (`Acme Air` → `acme_air`). Never empty.
-pub fn id_from_name(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    let out = out.trim_end_matches('_');
-    let mut out = if out.is_empty() {
-        "profile".to_string()
-    } else if out.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("p{out}")
-    } else {
-        out.to_string()
-    };
-    out.truncate(63);
-    out.trim_end_matches('_').to_string()
-}
-
 /// `base`, or `base_<alt>`, or `base_2`, `base_3`, ...: the first not in `taken`,
 /// shortened so it stays a valid id.
 fn unique(base: &str, alt: Option<&str>, taken: &HashSet<String>) -> String {
@@ -184,7 +154,7 @@ fn id_for(
     taken: &mut HashSet<String>,
 ) -> String {
     let base = match (address_id(&r.address, r.kind).filter(|id| is_id(id)), name) {
-        (Some(id), _) => id.to_string(),
+        (Some(id), _) => id,
         (None, Some(name)) => id_from_name(name),
         (None, None) => id_from_name(&r.address),
     };
@@ -210,11 +180,12 @@ fn decode<T: DeserializeOwned>(v: Value) -> Result<T, String> {
     serde_json::from_value(v).map_err(|e| e.to_string())
 }
 
-/// The id part of an address such as `profile.acme_fb`.
-fn address_id(address: &str, kind: Kind) -> Option<&str> {
-    address
-        .strip_prefix(kind.as_str())
-        .and_then(|rest| rest.strip_prefix('.'))
+/// The id part of an address such as `profile.acme_fb`, of a kind whose address holds one.
+fn address_id(address: &str, kind: Kind) -> Option<String> {
+    let address: Address = address.parse().ok()?;
+    (address.kind() == kind)
+        .then(|| address.id_part().map(str::to_string))
+        .flatten()
 }
 
 /// A proactive message from its live fields, its conditions in the `when` form.
@@ -341,13 +312,10 @@ pub fn import(
             continue;
         };
         if d.address != l.resource.address {
-            let id = d
-                .address
-                .split_once('.')
-                .map_or(d.address.as_str(), |(_, id)| id);
+            let id = address_id(&d.address, d.kind).unwrap_or_else(|| d.address.clone());
             notes.push(Note::Renamed {
                 address: l.resource.address.clone(),
-                id: id.to_string(),
+                id,
             });
         }
         if !managed(l) {
@@ -645,14 +613,66 @@ fn drop_default(t: &mut toml::Table, key: &str, value: toml::Value) {
     }
 }
 
-/// The files of a configuration directory that holds `config`: `socialform.toml`
-/// (workspace and backend), `profiles/<channel>.toml`, `groups.toml`, `mailboxes.toml`,
-/// `contacts.toml`, `messaging.toml`, `proactive/<id>.toml` (those with something in
-/// them), and the JSON Schema their `#:schema` comments name. Ids are sorted; values the
-/// configuration defaults to are left out.
-pub fn files(config: &Config, comment: &str) -> Vec<File> {
-    let mut out = Vec::new();
+/// Drops from the table of the resource `id` of `kind` the values its configuration
+/// defaults to ([`crate::model::KindSpec::import_defaults`]).
+fn drop_defaults(t: &mut toml::Table, kind: Kind, id: &str) {
+    for d in kind.spec().import_defaults {
+        if d.only_with.is_some_and(|k| !t.contains_key(k)) {
+            continue;
+        }
+        let value = match d.value {
+            DefaultValue::Bool(b) => toml::Value::Boolean(b),
+            DefaultValue::Str(s) => toml::Value::String(s.to_string()),
+            DefaultValue::Id => toml::Value::String(id.to_string()),
+        };
+        drop_at(t, d.path, value);
+    }
+}
 
+/// Drops the key at `path` (keys of nested tables) when it holds `value`.
+fn drop_at(t: &mut toml::Table, path: &[&str], value: toml::Value) {
+    match path {
+        [] => {}
+        [last] => drop_default(t, last, value),
+        [first, rest @ ..] => {
+            if let Some(toml::Value::Table(inner)) = t.get_mut(*first) {
+                drop_at(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// The file of an imported configuration that holds a resource of `kind`
+/// ([`crate::model::KindSpec::import_file`]).
+fn file_of(kind: Kind, channel: Option<Channel>, id: &str) -> String {
+    match kind.spec().import_file {
+        ImportFile::ByChannel(dir) => {
+            format!("{dir}/{}.toml", channel.map_or("unknown", Channel::as_str))
+        }
+        ImportFile::One(file) => file.to_string(),
+        ImportFile::PerId(dir) => format!("{dir}/{id}.toml"),
+    }
+}
+
+/// The order in which `files` writes the kinds: the contact settings open
+/// `contacts.toml`, before the attributes they order.
+const WRITE_ORDER: [Kind; 7] = [
+    Kind::Profile,
+    Kind::Group,
+    Kind::ReplyProfiles,
+    Kind::Contacts,
+    Kind::ContactAttribute,
+    Kind::Messaging,
+    Kind::ProactiveMessage,
+];
+
+/// The files of a configuration directory that holds `config`: `socialform.toml`
+/// (workspace and backend), then the file of each kind
+/// ([`crate::model::KindSpec::import_file`]: `profiles/<channel>.toml`, `groups.toml`,
+/// `mailboxes.toml`, `contacts.toml`, `messaging.toml`, `proactive/<id>.toml`; those
+/// with something in them), and the JSON Schema their `#:schema` comments name. Ids are
+/// sorted; values the configuration defaults to are left out.
+pub fn files(config: &Config, comment: &str) -> Vec<File> {
     let mut root = String::new();
     // A comment holds no control character but tab: anything else would not be TOML.
     for line in comment.lines() {
@@ -668,99 +688,100 @@ pub fn files(config: &Config, comment: &str) -> Vec<File> {
     if let Some(b) = &config.backend {
         push_table(&mut root, &["backend"], &toml_table(b));
     }
-    out.push(file(crate::config::ROOT_FILE, root));
 
-    for channel in Channel::all() {
-        let mut ids: Vec<&String> = config
-            .profiles
-            .iter()
-            .filter(|(_, p)| p.channel() == channel)
-            .map(|(id, _)| id)
-            .collect();
-        ids.sort();
-        if ids.is_empty() {
-            continue;
-        }
-        let mut body = String::new();
-        for id in ids {
-            push_table(
-                &mut body,
-                &["profiles", id],
-                &toml_table(&config.profiles[id]),
-            );
-        }
-        out.push(file(format!("profiles/{}.toml", channel.as_str()), body));
-    }
-
-    if !config.groups.is_empty() {
-        let mut body = String::new();
-        for id in sorted_keys(&config.groups) {
-            let mut t = toml_table(&config.groups[id]);
-            drop_default(&mut t, "name", toml::Value::String(id.clone()));
-            push_table(&mut body, &["groups", id], &t);
-        }
-        out.push(file("groups.toml", body));
-    }
-
-    if !config.mailboxes.is_empty() {
-        let mut body = String::new();
-        for name in sorted_keys(&config.mailboxes) {
-            let mailbox: &Mailbox = &config.mailboxes[name];
-            if let Some(rp) = &mailbox.reply_profiles {
-                push_table(
-                    &mut body,
-                    &["mailboxes", name, "reply_profiles"],
-                    &toml_table(rp),
-                );
+    // The body of each file, in the order the files are first written to.
+    let mut bodies: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
+    bodies.insert(crate::config::ROOT_FILE.to_string(), root);
+    for kind in WRITE_ORDER {
+        match kind {
+            Kind::Profile => {
+                for channel in Channel::all() {
+                    let mut ids: Vec<&String> = config
+                        .profiles
+                        .iter()
+                        .filter(|(_, p)| p.channel() == channel)
+                        .map(|(id, _)| id)
+                        .collect();
+                    ids.sort();
+                    for id in ids {
+                        let mut t = toml_table(&config.profiles[id]);
+                        drop_defaults(&mut t, kind, id);
+                        let body = bodies.entry(file_of(kind, Some(channel), id)).or_default();
+                        push_table(body, &["profiles", id], &t);
+                    }
+                }
             }
-            for folder in sorted_keys(&mailbox.folders) {
-                if let Some(rp) = &mailbox.folders[folder].reply_profiles {
-                    push_table(
-                        &mut body,
-                        &["mailboxes", name, "folders", folder, "reply_profiles"],
-                        &toml_table(rp),
-                    );
+            Kind::Group => {
+                for id in sorted_keys(&config.groups) {
+                    let mut t = toml_table(&config.groups[id]);
+                    drop_defaults(&mut t, kind, id);
+                    let body = bodies.entry(file_of(kind, None, id)).or_default();
+                    push_table(body, &["groups", id], &t);
+                }
+            }
+            Kind::ReplyProfiles => {
+                if config.mailboxes.is_empty() {
+                    continue;
+                }
+                let body = bodies.entry(file_of(kind, None, "")).or_default();
+                for name in sorted_keys(&config.mailboxes) {
+                    let mailbox: &Mailbox = &config.mailboxes[name];
+                    if let Some(rp) = &mailbox.reply_profiles {
+                        push_table(
+                            body,
+                            &["mailboxes", name, "reply_profiles"],
+                            &toml_table(rp),
+                        );
+                    }
+                    for folder in sorted_keys(&mailbox.folders) {
+                        if let Some(rp) = &mailbox.folders[folder].reply_profiles {
+                            push_table(
+                                body,
+                                &["mailboxes", name, "folders", folder, "reply_profiles"],
+                                &toml_table(rp),
+                            );
+                        }
+                    }
+                }
+            }
+            Kind::Contacts => {
+                if let Some(c) = &config.contacts {
+                    let mut t = toml_table(c);
+                    drop_defaults(&mut t, kind, "");
+                    let body = bodies.entry(file_of(kind, None, "")).or_default();
+                    push_table(body, &["contacts"], &t);
+                }
+            }
+            Kind::ContactAttribute => {
+                for id in sorted_keys(&config.contact_attributes) {
+                    let mut t = toml_table(&config.contact_attributes[id]);
+                    drop_defaults(&mut t, kind, id);
+                    let body = bodies.entry(file_of(kind, None, id)).or_default();
+                    push_table(body, &["contact_attributes", id], &t);
+                }
+            }
+            Kind::Messaging => {
+                if let Some(m) = &config.messaging {
+                    let mut t = toml_table(m);
+                    drop_defaults(&mut t, kind, "");
+                    let body = bodies.entry(file_of(kind, None, "")).or_default();
+                    push_table(body, &["messaging"], &t);
+                }
+            }
+            Kind::ProactiveMessage => {
+                for id in sorted_keys(&config.proactive_messages) {
+                    let mut t = toml_table(&config.proactive_messages[id]);
+                    drop_defaults(&mut t, kind, id);
+                    let body = bodies.entry(file_of(kind, None, id)).or_default();
+                    push_table(body, &["proactive_messages", id], &t);
                 }
             }
         }
-        out.push(file("mailboxes.toml", body));
     }
-
-    if config.contacts.is_some() || !config.contact_attributes.is_empty() {
-        let mut body = String::new();
-        if let Some(c) = &config.contacts {
-            push_table(&mut body, &["contacts"], &toml_table(c));
-        }
-        for id in sorted_keys(&config.contact_attributes) {
-            let a = &config.contact_attributes[id];
-            let mut t = toml_table(a);
-            if a.kind.is_some() {
-                drop_default(&mut t, "label", toml::Value::String(id.clone()));
-            }
-            push_table(&mut body, &["contact_attributes", id], &t);
-        }
-        out.push(file("contacts.toml", body));
-    }
-
-    if let Some(m) = &config.messaging {
-        let mut body = String::new();
-        push_table(&mut body, &["messaging"], &toml_table(m));
-        out.push(file("messaging.toml", body));
-    }
-
-    for id in sorted_keys(&config.proactive_messages) {
-        let mut t = toml_table(&config.proactive_messages[id]);
-        drop_default(&mut t, "published", toml::Value::Boolean(true));
-        drop_default(&mut t, "send", toml::Value::String("always".to_string()));
-        if let Some(toml::Value::Table(r)) = t.get_mut("response") {
-            drop_default(r, "ask_name", toml::Value::Boolean(true));
-            drop_default(r, "ask_email", toml::Value::Boolean(true));
-        }
-        let mut body = String::new();
-        push_table(&mut body, &["proactive_messages", id], &t);
-        out.push(file(format!("proactive/{id}.toml"), body));
-    }
-
+    let mut out: Vec<File> = bodies
+        .into_iter()
+        .map(|(path, body)| file(path, body))
+        .collect();
     out.push(File {
         path: SCHEMA_FILE.to_string(),
         text: crate::rules::schema::schema_text(),
@@ -1093,6 +1114,15 @@ mod tests {
             crate::rules::desired_of(&back),
             crate::rules::desired_of(&config)
         );
+    }
+
+    #[test]
+    fn every_kind_is_written_once() {
+        let mut kinds: Vec<&str> = WRITE_ORDER.iter().map(|k| k.as_str()).collect();
+        kinds.sort_unstable();
+        let mut all: Vec<&str> = Kind::all().map(Kind::as_str).collect();
+        all.sort_unstable();
+        assert_eq!(kinds, all);
     }
 
     #[test]

@@ -699,7 +699,7 @@ pub fn group_tree(
     let nested: HashSet<String> = groups
         .iter()
         .flat_map(|g| members(g.this, "groups"))
-        .map(|id| format!("group.{id}"))
+        .map(|id| crate::model::Address::group(&id).to_string())
         .collect();
     let mut roots: Vec<&GroupSide<'_>> = groups
         .iter()
@@ -758,7 +758,7 @@ fn node(
     if !cycle {
         path.push(g.address.to_string());
         for id in members(g.this, "groups") {
-            let address = format!("group.{id}");
+            let address = crate::model::Address::group(&id).to_string();
             if let Some(child) = all.iter().find(|c| c.address == address) {
                 children.push(node(side, child, all, channels, env, path));
             }
