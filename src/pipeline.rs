@@ -130,7 +130,7 @@ impl Validation {
     }
 
     /// The valid configuration, or this validation back when it has errors.
-    pub fn into_valid(self) -> Result<Valid, Validation> {
+    pub fn into_valid(self) -> Result<Valid, Box<Validation>> {
         match self.valid {
             Some(derived) => Ok(Valid {
                 dir: self.dir,
@@ -140,7 +140,7 @@ impl Validation {
                 diagnostics: self.diagnostics,
                 derived,
             }),
-            None => Err(self),
+            None => Err(Box::new(self)),
         }
     }
 }

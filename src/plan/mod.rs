@@ -22,8 +22,23 @@ pub const FORMAT_VERSION: &str = "1";
 pub const SCHEMA_FILE: &str = "schemas/plan.schema.json";
 
 /// What a change does to a resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     /// the resource does not exist live and is created
     Create,
@@ -38,12 +53,7 @@ pub enum Action {
 impl Action {
     /// The spelling in plans.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Replace => "replace",
-            Action::Delete => "delete",
-        }
+        self.into()
     }
 }
 

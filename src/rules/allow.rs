@@ -58,7 +58,7 @@ pub fn allowed(config: &Config, extra: &[Code]) -> HashSet<Code> {
 }
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
-    let entries = ctx.config().workspace.allow.clone();
+    let entries = &ctx.config().workspace.allow;
     let at = DocPath::keys(["workspace", "allow"]);
     for (i, entry) in entries.iter().enumerate() {
         let span = ctx.span(&at.idx(i));

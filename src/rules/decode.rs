@@ -183,19 +183,33 @@ pub(super) fn decode(
 }
 
 /// Decodes every resource on its own; `on_fail` hears of each one that does not decode.
+/// Every field of [`Config`] is named in the pattern below, so a new one is a compile
+/// error here until it is decoded (a table left out would silently vanish whenever any
+/// schema error exists); a test holds the keys to the schema's properties.
 fn by_resource(doc: &Value, on_fail: &mut dyn FnMut(&DocPath, serde_json::Error)) -> Config {
     let mut config = Config::default();
+    let Config {
+        workspace,
+        backend,
+        profiles,
+        groups,
+        mailboxes,
+        contacts,
+        contact_attributes,
+        messaging,
+        proactive_messages,
+    } = &mut config;
     if let Some(w) = one(doc, "workspace", on_fail) {
-        config.workspace = w;
+        *workspace = w;
     }
-    config.backend = one(doc, "backend", on_fail);
-    config.contacts = one(doc, "contacts", on_fail);
-    config.messaging = one(doc, "messaging", on_fail);
-    config.profiles = each(doc, "profiles", on_fail);
-    config.groups = each(doc, "groups", on_fail);
-    config.mailboxes = each(doc, "mailboxes", on_fail);
-    config.contact_attributes = each(doc, "contact_attributes", on_fail);
-    config.proactive_messages = each(doc, "proactive_messages", on_fail);
+    *backend = one(doc, "backend", on_fail);
+    *contacts = one(doc, "contacts", on_fail);
+    *messaging = one(doc, "messaging", on_fail);
+    *profiles = each(doc, "profiles", on_fail);
+    *groups = each(doc, "groups", on_fail);
+    *mailboxes = each(doc, "mailboxes", on_fail);
+    *contact_attributes = each(doc, "contact_attributes", on_fail);
+    *proactive_messages = each(doc, "proactive_messages", on_fail);
     config
 }
 
@@ -583,5 +597,37 @@ fn put_placeholder(tree: &mut Node, path: &DocPath, value: &Value) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_of_the_schema_is_decoded_on_its_own() {
+        // A document with one invalid entry in each table: each table's key must reach a
+        // decode that fails, whatever the order of the schema's properties.
+        let schema = schema::json_schema();
+        let keys: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+        let mut doc = serde_json::Map::new();
+        for key in &keys {
+            let bad = match schema["properties"][key.as_str()].get("additionalProperties") {
+                Some(_) => serde_json::json!({ "x": 42 }),
+                None => serde_json::json!(42),
+            };
+            doc.insert(key.to_string(), bad);
+        }
+        let mut failed: Vec<String> = Vec::new();
+        by_resource(&Value::Object(doc), &mut |path, _| {
+            if let Some(Seg::Key(k)) = path.0.first() {
+                failed.push(k.clone());
+            }
+        });
+        failed.sort();
+        failed.dedup();
+        let mut expected: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        expected.sort();
+        assert_eq!(failed, expected);
     }
 }

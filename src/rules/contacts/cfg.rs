@@ -22,8 +22,22 @@ pub struct Contacts {
 }
 
 /// The type of a custom contact attribute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AttributeType {
     /// free text
     Text,
@@ -34,10 +48,7 @@ pub enum AttributeType {
 impl AttributeType {
     /// The configuration spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            AttributeType::Text => "text",
-            AttributeType::Dropdown => "dropdown",
-        }
+        self.into()
     }
 }
 

@@ -8,13 +8,8 @@ use crate::rules::AttributeType;
 use crate::rules::{Ctx, limits};
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
-    let attrs: Vec<_> = ctx
-        .config()
-        .contact_attributes
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (id, attr) in &attrs {
+    let config = ctx.config();
+    for (id, attr) in &config.contact_attributes {
         let at = DocPath::keys(["contact_attributes", id.as_str()]);
         match attr.kind {
             Some(AttributeType::Text) => {
@@ -83,7 +78,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             }
         }
     }
-    let Some(contacts) = ctx.config().contacts.clone() else {
+    let Some(contacts) = &config.contacts else {
         return;
     };
     if let Some(matching) = &contacts.matching_attribute {

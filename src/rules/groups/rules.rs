@@ -15,13 +15,13 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let groups = ctx.declared("groups");
     let profile_set: HashSet<&str> = profiles.iter().map(String::as_str).collect();
     let group_set: HashSet<&str> = groups.iter().map(String::as_str).collect();
-    let config_groups: Vec<(String, Vec<String>, Vec<String>)> = ctx
+    let config_groups: Vec<(&String, &Vec<String>, &Vec<String>)> = ctx
         .config()
         .groups
         .iter()
-        .map(|(id, g)| (id.clone(), g.profiles.clone(), g.groups.clone()))
+        .map(|(id, g)| (id, &g.profiles, &g.groups))
         .collect();
-    for (id, members, subgroups) in &config_groups {
+    for &(id, members, subgroups) in &config_groups {
         let at = DocPath::keys(["groups", id.as_str()]);
         for (key, items, known, set, kind) in [
             ("profiles", members, &profiles, &profile_set, "profile"),
@@ -80,7 +80,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
 }
 
 /// Finds each cycle of group nesting once, and names it (at most [`MAX_CYCLES`]).
-fn cycles(ctx: &mut Ctx<'_>, groups: &[(String, Vec<String>, Vec<String>)]) {
+fn cycles(ctx: &mut Ctx<'_>, groups: &[(&String, &Vec<String>, &Vec<String>)]) {
     let edges: HashMap<&str, &[String]> = groups
         .iter()
         .map(|(id, _, g)| (id.as_str(), g.as_slice()))

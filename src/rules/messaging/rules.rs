@@ -6,7 +6,7 @@ use crate::rules::ConversationControl;
 use crate::rules::Ctx;
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
-    let Some(m) = ctx.config().messaging.clone() else {
+    let Some(m) = &ctx.config().messaging else {
         return;
     };
     if let Some(ar) = &m.auto_response

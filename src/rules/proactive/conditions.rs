@@ -3,41 +3,35 @@
 
 use std::fmt;
 
-/// A condition field a proactive message can test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+use strum::{EnumIter, EnumString, IntoStaticStr};
+
+/// A condition field a proactive message can test. Its spellings are the schema's too
+/// (`FieldName` in `cfg.rs`; a test holds them equal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, EnumIter)]
 pub enum Field {
     /// `visitor.page_url`
+    #[strum(serialize = "visitor.page_url")]
     PageUrl,
     /// `visitor.page_title`
+    #[strum(serialize = "visitor.page_title")]
     PageTitle,
     /// `visitor.visit_history`
+    #[strum(serialize = "visitor.visit_history")]
     VisitHistory,
     /// `device.language`
+    #[strum(serialize = "device.language")]
     Language,
 }
 
 impl Field {
-    /// Every field, in the order the documentation lists them.
-    pub const ALL: [Field; 4] = [
-        Field::PageUrl,
-        Field::PageTitle,
-        Field::VisitHistory,
-        Field::Language,
-    ];
-
     /// The spelling used in configuration files and `when` expressions.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Field::PageUrl => "visitor.page_url",
-            Field::PageTitle => "visitor.page_title",
-            Field::VisitHistory => "visitor.visit_history",
-            Field::Language => "device.language",
-        }
+        self.into()
     }
 
     /// Parses the configuration spelling.
     pub fn parse(s: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.as_str() == s)
+        s.parse().ok()
     }
 
     /// The operators this field accepts.
@@ -58,7 +52,8 @@ impl fmt::Display for Field {
 }
 
 /// A comparison operator of a condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub enum Op {
     /// equal to one string
     Is,
@@ -71,22 +66,14 @@ pub enum Op {
 }
 
 impl Op {
-    /// Every operator.
-    pub const ALL: [Op; 4] = [Op::Is, Op::IsNot, Op::ContainsAny, Op::NotContains];
-
     /// The spelling used in configuration files and `when` expressions.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Is => "is",
-            Op::IsNot => "is_not",
-            Op::ContainsAny => "contains_any",
-            Op::NotContains => "not_contains",
-        }
+        self.into()
     }
 
     /// Parses the configuration spelling.
     pub fn parse(s: &str) -> Option<Op> {
-        Op::ALL.into_iter().find(|o| o.as_str() == s)
+        s.parse().ok()
     }
 
     /// Whether the operator takes a list of strings rather than one value.

@@ -566,8 +566,7 @@ fn leaf_error(error: LeafError, spanned: Spanned) -> WhenError {
 fn unknown_field(word: &str, range: Range<usize>) -> WhenError {
     let lower = word.to_lowercase();
     // The part after the dot counts too, so that `page_url` finds `visitor.page_url`.
-    let best = Field::ALL
-        .into_iter()
+    let best = <Field as strum::IntoEnumIterator>::iter()
         .map(|f| {
             let name = f.as_str();
             let short = name.rsplit('.').next().unwrap_or(name);
@@ -645,7 +644,9 @@ fn junk_help(kind: &Kind<'_>) -> Option<String> {
 }
 
 fn fields_help() -> String {
-    let names: Vec<String> = Field::ALL.iter().map(|f| format!("`{f}`")).collect();
+    let names: Vec<String> = <Field as strum::IntoEnumIterator>::iter()
+        .map(|f| format!("`{f}`"))
+        .collect();
     format!("the fields are {}", names.join(", "))
 }
 
@@ -1237,25 +1238,8 @@ mod tests {
         assert_eq!(render(&a()), A);
     }
 
-    /// xorshift64: deterministic, and enough to shake out shapes and characters.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        fn pick<'t, T>(&mut self, items: &'t [T]) -> &'t T {
-            &items[self.below(items.len())]
-        }
-    }
+    use proptest::prelude::*;
+    use proptest::sample::select;
 
     const STRING_PIECES: [&str; 18] = [
         "a",
@@ -1278,63 +1262,116 @@ mod tests {
         "new_user",
     ];
 
-    fn gen_string(rng: &mut Rng) -> String {
-        (0..1 + rng.below(4))
-            .map(|_| *rng.pick(&STRING_PIECES))
-            .collect()
+    fn gen_string() -> impl Strategy<Value = String> {
+        prop::collection::vec(select(&STRING_PIECES[..]), 1..5).prop_map(|p| p.concat())
     }
 
-    fn gen_leaf(rng: &mut Rng) -> Condition {
-        let field = *rng.pick(&Field::ALL);
-        let op = *rng.pick(field.ops());
-        let value = if op.takes_list() {
-            Value::Many((0..1 + rng.below(3)).map(|_| gen_string(rng)).collect())
-        } else {
-            Value::One(match field {
-                Field::VisitHistory => (*rng.pick(&VISIT_HISTORY_VALUES)).to_owned(),
-                Field::Language => (*rng.pick(&["fr", "en-GB", "zh-Hant-TW", "pt"])).to_owned(),
-                Field::PageUrl | Field::PageTitle => gen_string(rng),
+    fn gen_leaf() -> impl Strategy<Value = Condition> {
+        let fields: Vec<Field> = <Field as strum::IntoEnumIterator>::iter().collect();
+        select(fields)
+            .prop_flat_map(|field| (Just(field), select(field.ops())))
+            .prop_flat_map(|(field, op)| {
+                let value: BoxedStrategy<Value> = if op.takes_list() {
+                    prop::collection::vec(gen_string(), 1..4)
+                        .prop_map(Value::Many)
+                        .boxed()
+                } else {
+                    match field {
+                        Field::VisitHistory => select(&VISIT_HISTORY_VALUES[..])
+                            .prop_map(|v| Value::One(v.to_owned()))
+                            .boxed(),
+                        Field::Language => select(&["fr", "en-GB", "zh-Hant-TW", "pt"][..])
+                            .prop_map(|v| Value::One(v.to_owned()))
+                            .boxed(),
+                        Field::PageUrl | Field::PageTitle => {
+                            gen_string().prop_map(Value::One).boxed()
+                        }
+                    }
+                };
+                (Just(field), Just(op), value)
             })
-        };
-        assert_eq!(check_leaf(field, op, &value), Ok(()));
-        Condition::Leaf { field, op, value }
+            .prop_map(|(field, op, value)| {
+                assert_eq!(check_leaf(field, op, &value), Ok(()));
+                Condition::Leaf { field, op, value }
+            })
     }
 
-    fn gen_node(rng: &mut Rng, depth: usize) -> Condition {
-        if depth == 0 || rng.below(2) == 0 {
-            return gen_leaf(rng);
-        }
-        let children = (0..2 + rng.below(3))
-            .map(|_| gen_node(rng, depth - 1))
-            .collect();
-        if rng.below(2) == 0 {
-            Condition::All(children)
-        } else {
-            Condition::Any(children)
-        }
+    fn gen_node() -> impl Strategy<Value = Condition> {
+        gen_leaf().prop_recursive(4, 64, 4, |inner| {
+            (prop::collection::vec(inner, 2..5), any::<bool>()).prop_map(|(children, all)| {
+                if all {
+                    Condition::All(children)
+                } else {
+                    Condition::Any(children)
+                }
+            })
+        })
     }
 
     /// A tree `parse` can produce: nested groups of two or more, and a lone leaf only as `All`.
-    fn gen_tree(rng: &mut Rng) -> Condition {
-        let n = 1 + rng.below(4);
-        if n == 1 {
-            return Condition::All(vec![gen_leaf(rng)]);
-        }
-        let children = (0..n).map(|_| gen_node(rng, 4)).collect();
-        if rng.below(2) == 0 {
-            Condition::All(children)
-        } else {
-            Condition::Any(children)
-        }
+    fn gen_tree() -> impl Strategy<Value = Condition> {
+        prop_oneof![
+            gen_leaf().prop_map(|leaf| Condition::All(vec![leaf])),
+            (prop::collection::vec(gen_node(), 2..5), any::<bool>()).prop_map(|(children, all)| {
+                if all {
+                    Condition::All(children)
+                } else {
+                    Condition::Any(children)
+                }
+            }),
+        ]
     }
 
-    #[test]
-    fn render_round_trips_generated_trees() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-        for _ in 0..3000 {
-            let tree = gen_tree(&mut rng);
+    /// An edit of a text: at a char boundary (a fraction of the text), over a few chars,
+    /// delete, insert or replace with a token.
+    fn gen_edit() -> impl Strategy<Value = (f64, usize, usize, &'static str)> {
+        (0.0..=1.0f64, 0..4usize, 0..3usize, select(&TOKENS[..]))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn render_round_trips_generated_trees(tree in gen_tree()) {
             let text = render(&tree);
-            assert_eq!(parse(&text), Ok(tree), "{text}");
+            prop_assert_eq!(parse(&text), Ok(tree), "{}", text);
+        }
+
+        #[test]
+        fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            check_total(&String::from_utf8_lossy(&bytes));
+        }
+
+        #[test]
+        fn token_soup_never_panics(
+            soup in prop::collection::vec(select(&TOKENS[..]), 0..16),
+            spaced in any::<bool>(),
+        ) {
+            check_total(&soup.join(if spaced { " " } else { "" }));
+        }
+
+        #[test]
+        fn mutated_expressions_never_panic(
+            tree in gen_tree(),
+            edits in prop::collection::vec(gen_edit(), 1..4),
+        ) {
+            let mut text = render(&tree);
+            for (place, len, how, token) in edits {
+                let bounds: Vec<usize> = text
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([text.len()])
+                    .collect();
+                let i = ((bounds.len() - 1) as f64 * place) as usize;
+                let at = bounds[i];
+                let to = bounds.get(i + len).copied().unwrap_or(text.len());
+                match how {
+                    0 => text.replace_range(at..to, ""),
+                    1 => text.insert_str(at, token),
+                    _ => text.replace_range(at..to, token),
+                }
+            }
+            check_total(&text);
         }
     }
 
@@ -1382,39 +1419,6 @@ mod tests {
         "\"☕\"",
         "fr",
     ];
-
-    #[test]
-    fn random_and_mutated_input_never_panics() {
-        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-        for _ in 0..2000 {
-            let bytes: Vec<u8> = (0..rng.below(40)).map(|_| rng.next() as u8).collect();
-            check_total(&String::from_utf8_lossy(&bytes));
-        }
-        for _ in 0..3000 {
-            let soup: Vec<&str> = (0..rng.below(16)).map(|_| *rng.pick(&TOKENS)).collect();
-            check_total(&soup.join(if rng.below(2) == 0 { " " } else { "" }));
-        }
-        for _ in 0..3000 {
-            let mut text = render(&gen_tree(&mut rng));
-            for _ in 0..1 + rng.below(3) {
-                let bounds: Vec<usize> = text
-                    .char_indices()
-                    .map(|(i, _)| i)
-                    .chain([text.len()])
-                    .collect();
-                let i = rng.below(bounds.len());
-                let at = bounds[i];
-                let to = bounds.get(i + rng.below(4)).copied().unwrap_or(text.len());
-                let token = *rng.pick(&TOKENS);
-                match rng.below(3) {
-                    0 => text.replace_range(at..to, ""),
-                    1 => text.insert_str(at, token),
-                    _ => text.replace_range(at..to, token),
-                }
-            }
-            check_total(&text);
-        }
-    }
 
     #[test]
     fn error_displays_its_message() {

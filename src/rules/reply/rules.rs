@@ -9,18 +9,16 @@ use crate::rules::{Ctx, suggest};
 use crate::rules::{Profile, ReplyProfiles};
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
-    let mut settings: Vec<(DocPath, ReplyProfiles)> = Vec::new();
-    for (name, mailbox) in &ctx.config().mailboxes {
+    let config = ctx.config();
+    let mut settings: Vec<(DocPath, &ReplyProfiles)> = Vec::new();
+    for (name, mailbox) in &config.mailboxes {
         let at = DocPath::keys(["mailboxes", name.as_str()]);
         if let Some(rp) = &mailbox.reply_profiles {
-            settings.push((at.key("reply_profiles"), rp.clone()));
+            settings.push((at.key("reply_profiles"), rp));
         }
         for (folder, f) in &mailbox.folders {
             if let Some(rp) = &f.reply_profiles {
-                settings.push((
-                    at.key("folders").key(folder).key("reply_profiles"),
-                    rp.clone(),
-                ));
+                settings.push((at.key("folders").key(folder).key("reply_profiles"), rp));
             }
         }
     }

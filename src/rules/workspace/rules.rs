@@ -109,12 +109,12 @@ fn sandbox_files(ctx: &mut Ctx<'_>, b: &BackendTable) {
 }
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
-    let Some(b) = ctx.config().backend.clone() else {
+    let Some(b) = &ctx.config().backend else {
         sandbox_files(ctx, &BackendTable::default());
         return;
     };
     if b.kind == BackendKind::Sandbox {
-        sandbox_files(ctx, &b);
+        sandbox_files(ctx, b);
     }
     let at = DocPath::keys(["backend"]);
     let (kind, others): (&str, Vec<(&str, bool)>) = match b.kind {
