@@ -54,7 +54,9 @@ pub struct Validation {
     pub config: Config,
     /// every problem of reading, of the schema and of the rules, sorted
     pub diagnostics: Vec<Diagnostic>,
-    valid: Option<Derived>,
+    /// the condition trees, kept when nothing failed: the resources are derived from
+    /// them by [`Validation::into_valid`], so that `validate` alone never computes them
+    conditions: Option<HashMap<String, Condition>>,
 }
 
 /// What only a valid configuration has.
@@ -81,40 +83,40 @@ pub struct Valid {
     derived: Derived,
 }
 
-/// Checks a read configuration offline: the JSON Schema, decoding, every rule. The
-/// resources are derived only when nothing failed.
+/// Checks a read configuration offline: the JSON Schema, decoding, every rule.
 pub fn validate(loaded: Loaded) -> Validation {
     let checked = rules::check_loaded(&loaded);
     let failed = checked.diagnostics.iter().any(|d| d.is_failure(false));
-    let valid = (!failed).then(|| {
-        let config = &checked.config;
-        let desired = rules::desired(config, &checked.conditions);
-        let hashes: Vec<String> = desired.iter().map(Resource::hash).collect();
-        let config_hash = crate::model::config_hash(
-            &config.workspace.name,
-            config.workspace.prune,
-            hashes.iter().map(String::as_str),
-        );
-        Derived {
-            target: config
-                .backend
-                .as_ref()
-                .map(|b| b.kind)
-                .unwrap_or_default()
-                .into(),
-            conditions: checked.conditions,
-            desired,
-            hashes,
-            config_hash,
-        }
-    });
     Validation {
         dir: loaded.dir,
         sources: loaded.sources,
         tree: loaded.tree,
         config: checked.config,
         diagnostics: checked.diagnostics,
-        valid,
+        conditions: (!failed).then_some(checked.conditions),
+    }
+}
+
+/// What a valid configuration derives, once: its target, resources and hashes.
+fn derived(config: &Config, conditions: HashMap<String, Condition>) -> Derived {
+    let desired = rules::desired(config, &conditions);
+    let hashes: Vec<String> = desired.iter().map(Resource::hash).collect();
+    let config_hash = crate::model::config_hash(
+        &config.workspace.name,
+        config.workspace.prune,
+        hashes.iter().map(String::as_str),
+    );
+    Derived {
+        target: config
+            .backend
+            .as_ref()
+            .map(|b| b.kind)
+            .unwrap_or_default()
+            .into(),
+        conditions,
+        desired,
+        hashes,
+        config_hash,
     }
 }
 
@@ -129,16 +131,17 @@ impl Validation {
         self.diagnostics.iter().any(|d| d.is_failure(deny_warnings))
     }
 
-    /// The valid configuration, or this validation back when it has errors.
-    pub fn into_valid(self) -> Result<Valid, Box<Validation>> {
-        match self.valid {
-            Some(derived) => Ok(Valid {
+    /// The valid configuration (its resources derived now), or this validation back
+    /// when it has errors.
+    pub fn into_valid(mut self) -> Result<Valid, Box<Validation>> {
+        match self.conditions.take() {
+            Some(conditions) => Ok(Valid {
+                derived: derived(&self.config, conditions),
                 dir: self.dir,
                 sources: self.sources,
                 tree: self.tree,
                 config: self.config,
                 diagnostics: self.diagnostics,
-                derived,
             }),
             None => Err(Box::new(self)),
         }

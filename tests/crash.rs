@@ -10,12 +10,15 @@
 //! Delays come from a deterministic PRNG seeded per trial (the seeds are printed; set
 //! `SOCIALFORM_CRASH_SEED` to replay another series).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{bin, copy_dir, text};
 use serde_json::Value;
 
 /// At least this many kills, whatever the budget.
@@ -39,22 +42,8 @@ fn unit(seed: u64) -> f64 {
     (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_socialform")
-}
-
 fn socialform(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::socialform(dir, args).output()
 }
 
 fn run(dir: &Path, args: &[&str], codes: &[i32]) -> Output {
@@ -109,19 +98,6 @@ fn platform(dir: &Path) -> Vec<Value> {
             .cmp(&b["resource"]["address"].as_str())
     });
     rs
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Files beside the state other than the state and its lock file.

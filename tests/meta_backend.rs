@@ -7,6 +7,9 @@
 //! bad and missing tokens, two Pages with their own tokens, retried server errors.
 //! Every emulator is killed when its test ends (also on failure, by `Drop`).
 
+mod common;
+
+use common::bin;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -63,10 +66,6 @@ token_env = "EMU_WA_TOKEN"
         opt("instagram_profile", instagram),
         opt("profile", whatsapp),
     )
-}
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_socialform")
 }
 
 /// A running emulator, killed on drop.

@@ -10,6 +10,8 @@ pub mod kind;
 pub mod live;
 mod resource;
 pub mod target;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use address::Address;
 pub use channel::{Channel, ChannelSpec};

@@ -444,8 +444,6 @@ pub fn render(e: &Explanation) -> String {
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
-    use crate::model::LiveResource;
-    use crate::model::MANAGER;
     use crate::rules::desired_of as desired;
 
     fn setup(config: &str, applied: bool) -> (Config, LiveState) {
@@ -483,13 +481,7 @@ mod tests {
         let resources = if applied {
             desired(&config)
                 .into_iter()
-                .map(|resource| LiveResource {
-                    resource,
-                    version: 1,
-                    managed_by: Some(MANAGER.into()),
-                    applied_hash: None,
-                    applied_by: None,
-                })
+                .map(|resource| crate::model::testing::live(resource, 1, true))
                 .collect()
         } else {
             Vec::new()

@@ -217,24 +217,11 @@ pub fn xlsx(rows: &[Row]) -> Result<Vec<u8>, ExportError> {
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
-    use crate::model::Resource;
-    use indexmap::IndexMap;
+    use crate::model::testing;
     use serde_json::json;
 
     fn res(address: &str, kind: Kind, fields: Value) -> LiveResource {
-        let fields: IndexMap<String, Value> = fields
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        LiveResource {
-            resource: Resource::new(address, kind, fields),
-            version: 1,
-            managed_by: None,
-            applied_hash: None,
-            applied_by: None,
-        }
+        testing::live(testing::resource(address, kind, fields), 1, false)
     }
 
     fn state() -> LiveState {

@@ -800,8 +800,6 @@ mod tests {
     use super::*;
     use crate::backend::sandbox::State;
     use crate::catalog::Catalog;
-    use crate::model::LiveResource;
-    use indexmap::IndexMap;
     use serde_json::json;
 
     fn live(resources: Vec<(&str, Kind, Value, bool)>) -> LiveState {
@@ -811,19 +809,8 @@ mod tests {
                 .into_iter()
                 .enumerate()
                 .map(|(i, (address, kind, fields, managed))| {
-                    let fields: IndexMap<String, Value> = fields
-                        .as_object()
-                        .unwrap()
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
-                    LiveResource {
-                        resource: Resource::new(address, kind, fields),
-                        version: i as u64 + 1,
-                        managed_by: managed.then(|| MANAGER.to_string()),
-                        applied_hash: None,
-                        applied_by: None,
-                    }
+                    let resource = crate::model::testing::resource(address, kind, fields);
+                    crate::model::testing::live(resource, i as u64 + 1, managed)
                 })
                 .collect(),
         }
@@ -1004,13 +991,7 @@ mod tests {
             catalog: Catalog::default(),
             resources: desired
                 .iter()
-                .map(|r| LiveResource {
-                    resource: r.clone(),
-                    version: 1,
-                    managed_by: Some(MANAGER.into()),
-                    applied_hash: None,
-                    applied_by: None,
-                })
+                .map(|r| crate::model::testing::live(r.clone(), 1, true))
                 .collect(),
         };
         let got = import(&state, "w", None, &Options::default());

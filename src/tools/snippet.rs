@@ -212,8 +212,6 @@ pub fn render(s: &Snippet) -> String {
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
-    use crate::model::LiveResource;
-    use crate::model::MANAGER;
     use crate::rules::desired_of as desired;
 
     fn setup(apply: &[&str]) -> (Config, LiveState) {
@@ -239,13 +237,7 @@ mod tests {
                     .iter()
                     .any(|a| r.address == Address::profile(a).to_string())
             })
-            .map(|resource| LiveResource {
-                resource,
-                version: 1,
-                managed_by: Some(MANAGER.into()),
-                applied_hash: None,
-                applied_by: None,
-            })
+            .map(|resource| crate::model::testing::live(resource, 1, true))
             .collect();
         (
             config,
