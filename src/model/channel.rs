@@ -56,6 +56,9 @@ pub struct ChannelSpec {
     pub bound: bool,
     /// the pattern of a connected account's handle or id (bound channels)
     pub account_pattern: Option<&'static str>,
+    /// whether the platform matches its contacts by their user id on the network,
+    /// whatever `[contacts] matching_attribute` says
+    pub matched_by_user_id: bool,
     /// the keys of its profiles that name a flow of the platform, as paths from the
     /// profile's table: `key` for a string, `key[].flow` for the `flow` of every item of
     /// a list, `key.flow` for the `flow` of a table
@@ -67,6 +70,7 @@ const X: ChannelSpec = ChannelSpec {
     display: "X",
     bound: true,
     account_pattern: Some(HANDLE_PATTERN),
+    matched_by_user_id: true,
     flow_fields: &["quick_replies[].flow", "attached_quick_replies[].flow"],
 };
 
@@ -75,6 +79,7 @@ const FACEBOOK: ChannelSpec = ChannelSpec {
     display: "Facebook",
     bound: true,
     account_pattern: Some(DIGITS_PATTERN),
+    matched_by_user_id: false,
     flow_fields: &[
         "ice_breakers[].flow",
         "get_started.flow",
@@ -88,6 +93,7 @@ const INSTAGRAM: ChannelSpec = ChannelSpec {
     display: "Instagram",
     bound: true,
     account_pattern: Some(DIGITS_PATTERN),
+    matched_by_user_id: true,
     flow_fields: &["ice_breakers[].flow", "get_started.flow"],
 };
 
@@ -96,6 +102,7 @@ const WHATSAPP: ChannelSpec = ChannelSpec {
     display: "WhatsApp",
     bound: true,
     account_pattern: Some(DIGITS_PATTERN),
+    matched_by_user_id: false,
     flow_fields: &[],
 };
 
@@ -104,6 +111,7 @@ const LIVE_CHAT: ChannelSpec = ChannelSpec {
     display: "Live chat",
     bound: false,
     account_pattern: None,
+    matched_by_user_id: false,
     flow_fields: &["start_flow", "attached_quick_replies[].flow"],
 };
 

@@ -92,18 +92,23 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 .help("a disabled attribute is never filled, so it cannot link conversations: enable it or match on another");
             ctx.push(d);
         }
-        let user_id_channels: Vec<&str> = ctx
-            .config()
+        let by_user_id = config
             .profiles
             .values()
-            .map(|p| p.channel())
-            .filter(|c| matches!(c, Channel::X | Channel::Instagram))
-            .map(Channel::as_str)
-            .collect();
-        if !user_id_channels.is_empty() {
+            .any(|p| p.channel().spec().matched_by_user_id);
+        if by_user_id {
+            // Every channel that matches so, in the platform's words ("X and Instagram").
+            let names: Vec<&str> = Channel::all()
+                .filter(|c| c.spec().matched_by_user_id)
+                .map(|c| c.spec().display)
+                .collect();
+            let names = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => names.concat(),
+            };
             let d = Diagnostic::new(
                 Code::MatchingByUserId,
-                format!("X and Instagram contacts are matched by user id, not by `{matching}`"),
+                format!("{names} contacts are matched by user id, not by `{matching}`"),
             )
             .at(ctx.span(&path), "applies to the other channels")
             .help("this is how the platform works; nothing to change");
