@@ -170,13 +170,8 @@ fn run(dir: &Path, args: &[&str], token: Option<&str>) -> Output {
 
 fn run_ok(dir: &Path, args: &[&str], code: i32) -> Output {
     let out = run(dir, args, Some(TOKEN));
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{args:?}\nstdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    common::assert_code(&out, code, &args);
     assert_no_token(&out);
     out
 }

@@ -370,14 +370,16 @@ pub fn read_catalog(path: &Path) -> Result<Catalog, BackendError> {
     })
 }
 
+/// Refuses a write that names a flow the catalog does not hold, under any key that is a
+/// flow field of some channel ([`crate::model::channel::flow_keys`]), wherever it is.
 fn check_flows(catalog: &Catalog, address: &str, value: &Value) -> Result<(), BackendError> {
+    static KEYS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(crate::model::channel::flow_keys);
     match value {
         Value::Object(o) => {
             for (k, v) in o {
-                if let (true, Some(flow)) = (
-                    ["flow", "start_flow", "case_creation_flow"].contains(&k.as_str()),
-                    v.as_str(),
-                ) && !catalog.has_flow(flow)
+                if let (true, Some(flow)) = (keys.contains(&k.as_str()), v.as_str())
+                    && !catalog.has_flow(flow)
                 {
                     return Err(BackendError::Refused {
                         address: address.to_string(),

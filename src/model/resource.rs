@@ -326,17 +326,7 @@ mod tests {
 
     #[test]
     fn platform_ownership_follows_the_kind_descriptors() {
-        let r = |kind, v: Value| {
-            Resource::new(
-                "x",
-                kind,
-                v.as_object()
-                    .unwrap()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            )
-        };
+        let r = |kind, v: Value| crate::model::testing::resource("x", kind, v);
         let fb = r(
             Kind::Profile,
             json!({"channel": "facebook", "account": "1"}),

@@ -654,6 +654,35 @@ fn file_of(kind: Kind, channel: Option<Channel>, id: &str) -> String {
     }
 }
 
+/// The bodies of the files being written, by path, in the order they are first written.
+type Bodies = indexmap::IndexMap<String, String>;
+
+/// Writes the tables of a kind declared by id (`[groups.<id>]`), ids sorted, each to its
+/// file, without its defaults.
+fn write_each<V: Serialize>(
+    bodies: &mut Bodies,
+    kind: Kind,
+    entries: &indexmap::IndexMap<String, V>,
+) {
+    let namespace = kind.spec().namespace.key();
+    for id in sorted_keys(entries) {
+        let mut t = toml_table(&entries[id]);
+        drop_defaults(&mut t, kind, id);
+        let body = bodies.entry(file_of(kind, None, id)).or_default();
+        push_table(body, &[namespace, id], &t);
+    }
+}
+
+/// Writes the one table of a kind (`[contacts]`), if the configuration has it.
+fn write_one<V: Serialize>(bodies: &mut Bodies, kind: Kind, value: Option<&V>) {
+    if let Some(value) = value {
+        let mut t = toml_table(value);
+        drop_defaults(&mut t, kind, "");
+        let body = bodies.entry(file_of(kind, None, "")).or_default();
+        push_table(body, &[kind.spec().namespace.key()], &t);
+    }
+}
+
 /// The order in which `files` writes the kinds: the contact settings open
 /// `contacts.toml`, before the attributes they order.
 const WRITE_ORDER: [Kind; 7] = [
@@ -690,7 +719,7 @@ pub fn files(config: &Config, comment: &str) -> Vec<File> {
     }
 
     // The body of each file, in the order the files are first written to.
-    let mut bodies: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
+    let mut bodies = Bodies::new();
     bodies.insert(crate::config::ROOT_FILE.to_string(), root);
     for kind in WRITE_ORDER {
         match kind {
@@ -711,14 +740,7 @@ pub fn files(config: &Config, comment: &str) -> Vec<File> {
                     }
                 }
             }
-            Kind::Group => {
-                for id in sorted_keys(&config.groups) {
-                    let mut t = toml_table(&config.groups[id]);
-                    drop_defaults(&mut t, kind, id);
-                    let body = bodies.entry(file_of(kind, None, id)).or_default();
-                    push_table(body, &["groups", id], &t);
-                }
-            }
+            Kind::Group => write_each(&mut bodies, kind, &config.groups),
             Kind::ReplyProfiles => {
                 if config.mailboxes.is_empty() {
                     continue;
@@ -744,38 +766,10 @@ pub fn files(config: &Config, comment: &str) -> Vec<File> {
                     }
                 }
             }
-            Kind::Contacts => {
-                if let Some(c) = &config.contacts {
-                    let mut t = toml_table(c);
-                    drop_defaults(&mut t, kind, "");
-                    let body = bodies.entry(file_of(kind, None, "")).or_default();
-                    push_table(body, &["contacts"], &t);
-                }
-            }
-            Kind::ContactAttribute => {
-                for id in sorted_keys(&config.contact_attributes) {
-                    let mut t = toml_table(&config.contact_attributes[id]);
-                    drop_defaults(&mut t, kind, id);
-                    let body = bodies.entry(file_of(kind, None, id)).or_default();
-                    push_table(body, &["contact_attributes", id], &t);
-                }
-            }
-            Kind::Messaging => {
-                if let Some(m) = &config.messaging {
-                    let mut t = toml_table(m);
-                    drop_defaults(&mut t, kind, "");
-                    let body = bodies.entry(file_of(kind, None, "")).or_default();
-                    push_table(body, &["messaging"], &t);
-                }
-            }
-            Kind::ProactiveMessage => {
-                for id in sorted_keys(&config.proactive_messages) {
-                    let mut t = toml_table(&config.proactive_messages[id]);
-                    drop_defaults(&mut t, kind, id);
-                    let body = bodies.entry(file_of(kind, None, id)).or_default();
-                    push_table(body, &["proactive_messages", id], &t);
-                }
-            }
+            Kind::Contacts => write_one(&mut bodies, kind, config.contacts.as_ref()),
+            Kind::ContactAttribute => write_each(&mut bodies, kind, &config.contact_attributes),
+            Kind::Messaging => write_one(&mut bodies, kind, config.messaging.as_ref()),
+            Kind::ProactiveMessage => write_each(&mut bodies, kind, &config.proactive_messages),
         }
     }
     let mut out: Vec<File> = bodies

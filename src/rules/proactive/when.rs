@@ -1296,29 +1296,26 @@ mod tests {
             })
     }
 
-    fn gen_node() -> impl Strategy<Value = Condition> {
-        gen_leaf().prop_recursive(4, 64, 4, |inner| {
-            (prop::collection::vec(inner, 2..5), any::<bool>()).prop_map(|(children, all)| {
-                if all {
-                    Condition::All(children)
-                } else {
-                    Condition::Any(children)
-                }
-            })
+    /// A group of two to four `children`, `all` or `any`.
+    fn gen_group(children: impl Strategy<Value = Condition>) -> impl Strategy<Value = Condition> {
+        (prop::collection::vec(children, 2..5), any::<bool>()).prop_map(|(children, all)| {
+            if all {
+                Condition::All(children)
+            } else {
+                Condition::Any(children)
+            }
         })
+    }
+
+    fn gen_node() -> impl Strategy<Value = Condition> {
+        gen_leaf().prop_recursive(4, 64, 4, gen_group)
     }
 
     /// A tree `parse` can produce: nested groups of two or more, and a lone leaf only as `All`.
     fn gen_tree() -> impl Strategy<Value = Condition> {
         prop_oneof![
             gen_leaf().prop_map(|leaf| Condition::All(vec![leaf])),
-            (prop::collection::vec(gen_node(), 2..5), any::<bool>()).prop_map(|(children, all)| {
-                if all {
-                    Condition::All(children)
-                } else {
-                    Condition::Any(children)
-                }
-            }),
+            gen_group(gen_node()),
         ]
     }
 
