@@ -18,7 +18,7 @@ use super::{Backend, BackendError, Refusal};
 use crate::catalog::Catalog;
 
 use crate::config::files::{self, FileError};
-use crate::model::{Kind, MANAGER, PLATFORM_FIELDS, Resource};
+use crate::model::{Address, Kind, MANAGER, PLATFORM_FIELDS, Resource};
 use crate::model::{LiveResource, LiveState, Write, WriteOp};
 
 /// The state file's format version.
@@ -63,11 +63,7 @@ impl State {
                 a.account.trim_start_matches('@')
             ));
             resources.push(LiveResource {
-                resource: Resource::new(
-                    crate::model::Address::profile(&id).to_string(),
-                    Kind::Profile,
-                    fields,
-                ),
+                resource: Resource::at(&Address::profile(&id), fields),
                 version: revision,
                 managed_by: None,
                 applied_hash: None,
@@ -80,11 +76,7 @@ impl State {
             fields.insert("platform".to_string(), json!(true));
             fields.insert("enabled".to_string(), json!(true));
             resources.push(LiveResource {
-                resource: Resource::new(
-                    format!("contact_attribute.{name}"),
-                    Kind::ContactAttribute,
-                    fields,
-                ),
+                resource: Resource::at(&Address::id(Kind::ContactAttribute, name), fields),
                 version: revision,
                 managed_by: None,
                 applied_hash: None,

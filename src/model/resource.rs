@@ -91,13 +91,14 @@ impl Resource {
 
     /// The stable hash of the resource's fields (`sha256:<hex>`), independent of key order
     /// and of platform-owned and display-only fields: the digest of the address, the kind
-    /// and the canonical JSON of those fields, written straight into the hasher.
+    /// and the canonical JSON of those fields, written once into one buffer (no copy of the
+    /// fields).
     pub fn hash(&self) -> String {
-        let mut hasher = Hasher(Sha256::new());
-        hasher.0.update(self.address.as_bytes());
-        hasher.0.update(b"\n");
-        hasher.0.update(self.kind.as_str().as_bytes());
-        hasher.0.update(b"\n");
+        let mut text: Vec<u8> = Vec::with_capacity(512);
+        text.extend_from_slice(self.address.as_bytes());
+        text.push(b'\n');
+        text.extend_from_slice(self.kind.as_str().as_bytes());
+        text.push(b'\n');
         let mut keys: Vec<&String> = self
             .fields
             .keys()
@@ -106,22 +107,14 @@ impl Resource {
             })
             .collect();
         keys.sort_unstable();
-        write_object(&mut hasher, keys.into_iter().map(|k| (k, &self.fields[k])));
-        hex(hasher.0.finalize().as_slice())
+        write_object(&mut text, keys.into_iter().map(|k| (k, &self.fields[k])));
+        sha256_hex(&text)
     }
 }
 
-/// A sink for canonical JSON: a hasher or a string.
+/// A sink for canonical JSON.
 trait Sink {
     fn put(&mut self, bytes: &[u8]);
-}
-
-struct Hasher(Sha256);
-
-impl Sink for Hasher {
-    fn put(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
 }
 
 impl Sink for Vec<u8> {
@@ -130,13 +123,24 @@ impl Sink for Vec<u8> {
     }
 }
 
-/// Writes a scalar (or a string key) as compact JSON.
-fn write_json<S: Sink, T: Serialize + ?Sized>(out: &mut S, v: &T) {
-    // A scalar always serialises; the buffer is small and reused by the caller's sink.
-    let mut buf = Vec::new();
-    if serde_json::to_writer(&mut buf, v).is_ok() {
-        out.put(&buf);
+/// A sink as an `io::Write`, for serde_json to write scalars straight into it.
+struct SinkWriter<'s, S: Sink>(&'s mut S);
+
+impl<S: Sink> std::io::Write for SinkWriter<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.put(buf);
+        Ok(buf.len())
     }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes a scalar (or a string key) as compact JSON. A scalar always serialises, and
+/// the sink never fails.
+fn write_json<S: Sink, T: Serialize + ?Sized>(out: &mut S, v: &T) {
+    let _ = serde_json::to_writer(SinkWriter(out), v);
 }
 
 fn write_object<'a, S: Sink>(out: &mut S, entries: impl Iterator<Item = (&'a String, &'a Value)>) {

@@ -233,7 +233,7 @@ pub fn build(input: &Input<'_>) -> Planned {
     for (d, desired_hash) in input.desired.iter().zip(input.hashes) {
         let key = d.key();
         let Some(l) = by_key.get(&key).copied() else {
-            let fields = diff::diff(&IndexMap::new(), &d.comparable());
+            let fields = diff::comparable(None, Some(d));
             let write = Write::put(
                 WriteOp::Create,
                 d,
@@ -259,7 +259,7 @@ pub fn build(input: &Input<'_>) -> Planned {
             continue;
         };
         matched.insert(key);
-        let fields = diff::diff(&l.resource.comparable(), &d.comparable());
+        let fields = diff::comparable(Some(&l.resource), Some(d));
         let managed = l.managed_by.as_deref() == Some(MANAGER);
         if fields.is_empty() && managed && l.resource.address == d.address {
             continue;
@@ -316,7 +316,7 @@ pub fn build(input: &Input<'_>) -> Planned {
             unmanaged.push(l.resource.address.clone());
             continue;
         }
-        let fields = diff::diff(&l.resource.comparable(), &IndexMap::new());
+        let fields = diff::comparable(Some(&l.resource), None);
         let del = Write::delete(l);
         items.push((
             Change {

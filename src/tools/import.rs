@@ -321,7 +321,7 @@ pub fn import(
         if !managed(l) {
             notes.push(Note::Adopted(l.resource.address.clone()));
         }
-        let paths: Vec<String> = crate::plan::diff::diff(&l.resource.comparable(), &d.comparable())
+        let paths: Vec<String> = crate::plan::diff::comparable(Some(&l.resource), Some(d))
             .into_iter()
             .map(|c| c.path)
             .collect();
