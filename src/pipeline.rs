@@ -50,8 +50,9 @@ pub struct Validation {
     pub sources: Sources,
     /// the merged document, with spans
     pub tree: Node,
-    /// the typed configuration; resources that failed to decode are left out
-    pub config: Config,
+    /// the typed configuration; resources that failed to decode are left out (private:
+    /// a [`Valid`] is derived from it as it was checked)
+    config: Config,
     /// every problem of reading, of the schema and of the rules, sorted
     pub diagnostics: Vec<Diagnostic>,
     /// the condition trees, kept when nothing failed: the resources are derived from
@@ -121,6 +122,11 @@ fn derived(config: &Config, conditions: HashMap<String, Condition>) -> Derived {
 }
 
 impl Validation {
+    /// The typed configuration, as far as it decoded.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// The files read, for rendering diagnostics.
     pub fn sources(&self) -> &Sources {
         &self.sources

@@ -216,8 +216,8 @@ fn check(text: &str) {
         }
         // What decoded of an invalid configuration, through the renderers all the same.
         Err(invalid) => {
-            let desired = socialform::rules::desired_of(&invalid.config);
-            render_plans(&invalid.config, &desired, poison);
+            let desired = socialform::rules::desired_of(invalid.config());
+            render_plans(invalid.config(), &desired, poison);
         }
     }
 }

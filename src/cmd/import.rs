@@ -61,7 +61,7 @@ pub(super) fn load_checked(
     match pipeline::validate(pipeline::load(path)?).into_valid() {
         Ok(valid) => Ok(Ok(valid)),
         Err(invalid) => {
-            let shown = super::shown(&invalid.config, &invalid.diagnostics, &[], DiagTo::Stderr);
+            let shown = super::shown(invalid.config(), &invalid.diagnostics, &[], DiagTo::Stderr);
             print_diagnostics(
                 &shown,
                 invalid.sources(),

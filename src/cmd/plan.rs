@@ -133,7 +133,7 @@ pub fn prepare(
         Ok(valid) => valid,
         Err(invalid) => {
             report(
-                &invalid.config,
+                invalid.config(),
                 invalid.sources(),
                 &invalid.diagnostics,
                 "validate",

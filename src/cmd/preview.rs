@@ -54,7 +54,7 @@ pub fn cmd_preview(args: Args, color: Color) -> Result<Outcome, Error> {
     let validation = socialform::pipeline::validate(socialform::pipeline::load(&args.path)?);
     // Standard output holds only the page's path: diagnostics go to stderr, for people.
     let shown = super::shown(
-        &validation.config,
+        validation.config(),
         &validation.diagnostics,
         &[],
         DiagTo::Stderr,

@@ -31,7 +31,7 @@ pub struct Args {
 pub fn cmd_validate(args: Args, color: Color) -> Result<Outcome, Error> {
     let checked = socialform::pipeline::validate(socialform::pipeline::load(&args.path)?);
     let shown = super::shown(
-        &checked.config,
+        checked.config(),
         &checked.diagnostics,
         &args.allow,
         DiagTo::Validate,

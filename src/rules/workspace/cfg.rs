@@ -77,7 +77,9 @@ impl BackendTable {
     }
     /// The sandbox catalog file, relative to the configuration directory.
     pub fn catalog_path(&self) -> &str {
-        self.catalog.as_deref().unwrap_or("catalog.toml")
+        self.catalog
+            .as_deref()
+            .unwrap_or(crate::rules::DEFAULT_CATALOG)
     }
     /// The environment variable holding the HTTP token.
     pub fn token_env(&self) -> &str {
