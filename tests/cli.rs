@@ -1,16 +1,15 @@
 //! The command line's wiring: formats, exit codes, usage errors. Rules are tested at
 //! library level (tests/fixtures.rs); this only proves the binary hands them out right.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::text;
+
 fn socialform(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socialform"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
+    common::socialform(&common::root(), args).output()
 }
 
 /// A one-file fixture, copied alone to the same relative path in a temporary directory:
@@ -36,12 +35,7 @@ fn abs(copy: &(tempfile::TempDir, String)) -> String {
 fn in_copy(copy: &(tempfile::TempDir, String), args: &[&str]) -> Output {
     let mut args: Vec<&str> = args.to_vec();
     args.push(&copy.1);
-    Command::new(env!("CARGO_BIN_EXE_socialform"))
-        .args(args)
-        .current_dir(copy.0.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
+    common::socialform(copy.0.path(), &args).output()
 }
 
 #[test]
@@ -161,10 +155,6 @@ fn acme_copy(edit: impl Fn(&str, String) -> String) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
     copy(&src, tmp.path(), &edit);
     tmp
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[test]

@@ -10,12 +10,15 @@
 //! Delays come from a deterministic PRNG seeded per trial (the seeds are printed; set
 //! `SOCIALFORM_CRASH_SEED` to replay another series).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{bin, copy_dir, text};
 use serde_json::Value;
 
 /// At least this many kills, whatever the budget.
@@ -28,40 +31,19 @@ const BUDGET: Duration = Duration::from_secs(30);
 /// The seed of the series, unless `SOCIALFORM_CRASH_SEED` says otherwise.
 const SEED: u64 = 0x5EED_C4A5_4000_0001;
 
-/// SplitMix64: small, deterministic, good enough to spread kill times.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_socialform")
+/// A number in [0, 1) drawn from proptest's deterministic generator seeded with `seed`:
+/// enough to spread kill times, and the same for the same seed.
+fn unit(seed: u64) -> f64 {
+    use proptest::prelude::Rng as _;
+    use proptest::test_runner::{RngAlgorithm, TestRng};
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn socialform(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::socialform(dir, args).output()
 }
 
 fn run(dir: &Path, args: &[&str], codes: &[i32]) -> Output {
@@ -116,19 +98,6 @@ fn platform(dir: &Path) -> Vec<Value> {
             .cmp(&b["resource"]["address"].as_str())
     });
     rs
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Files beside the state other than the state and its lock file.
@@ -394,7 +363,7 @@ fn an_apply_killed_at_any_point_leaves_exactly_the_remaining_work() {
     let mut trials = 0;
     while trials < MAX_TRIALS && (trials < MIN_TRIALS || trials_start.elapsed() < BUDGET) {
         let trial_seed = seed ^ (trials as u64).wrapping_mul(0xA24B_AED4_963E_E407);
-        let delay = Duration::from_secs_f64(lo + SplitMix(trial_seed).unit() * (hi - lo));
+        let delay = Duration::from_secs_f64(lo + unit(trial_seed) * (hi - lo));
         let dir = trial_dir(root, &template, &format!("trial-{trials:02}"));
         let context = format!(
             "trial {trials} (seed {trial_seed:#x}, killed after {:.0} ms)",

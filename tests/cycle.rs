@@ -2,60 +2,23 @@
 //! temporary directory. Diff and ordering are tested at library level (src/plan/tests.rs);
 //! these prove the wiring, the exit codes and the safety rails.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{copy_dir, edit, plan_json, text};
 use serde_json::Value;
 
 const FIXTURE: &str = "tests/fixtures/cycle/basic";
 
-fn socialform(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socialform"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// A copy of the fixture in a fresh temporary directory.
 fn workspace() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cfg");
-    std::fs::create_dir(&dir).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    for f in ["socialform.toml", "catalog.toml"] {
-        std::fs::copy(src.join(f), dir.join(f)).unwrap();
-    }
-    (tmp, dir)
+    common::workspace(FIXTURE, "cfg", Some(&["socialform.toml", "catalog.toml"]))
 }
 
 fn run_ok(dir: &Path, args: &[&str], code: i32) -> Output {
-    let out = socialform(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{args:?}\nstdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
-
-fn plan_json(dir: &Path) -> Value {
-    serde_json::from_slice(&run_ok(dir, &["plan", ".", "--format", "json"], 0).stdout).unwrap()
-}
-
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let s = std::fs::read_to_string(&path).unwrap();
-    assert!(s.contains(from), "{from} in {file}");
-    std::fs::write(&path, s.replacen(from, to, 1)).unwrap();
+    common::socialform(dir, args).assert_code(code)
 }
 
 /// Changes one field of a live resource behind socialform's back, as an edit in the
@@ -271,18 +234,6 @@ fn a_stale_saved_plan_is_refused_and_changes_nothing() {
     );
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_saved_plan_applies_in_a_fresh_checkout_elsewhere() {
     let (tmp, dir) = workspace();
@@ -438,16 +389,9 @@ fn live_references_are_checked_at_plan_time() {
 
 #[test]
 fn committed_plan_schema_matches_the_code() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(socialform::plan::SCHEMA_FILE);
-    let generated = socialform::plan::schema_text();
-    if std::env::var_os("SOCIALFORM_BLESS").is_some() {
-        std::fs::write(&path, &generated).unwrap();
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "{} is out of date: run `SOCIALFORM_BLESS=1 cargo test --test cycle` and commit it",
-        socialform::plan::SCHEMA_FILE
+    common::assert_committed(
+        socialform::plan::SCHEMA_FILE,
+        &socialform::plan::schema_text(),
     );
 }
 

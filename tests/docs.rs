@@ -1,6 +1,8 @@
 //! The diagnostic reference in docs/diagnostics.md is generated from the code registry;
 //! this test fails when they differ and prints the text to commit.
 
+mod common;
+
 use socialform::diagnostics::Code;
 
 fn reference() -> String {
@@ -25,16 +27,5 @@ fn reference() -> String {
 
 #[test]
 fn diagnostic_reference_is_current() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md");
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    let expected = reference();
-    if committed != expected {
-        if std::env::var_os("SOCIALFORM_BLESS").is_some() {
-            std::fs::write(&path, &expected).unwrap();
-        } else {
-            panic!(
-                "docs/diagnostics.md is out of date; run `SOCIALFORM_BLESS=1 cargo test --test docs`. Expected:\n{expected}"
-            );
-        }
-    }
+    common::assert_committed("docs/diagnostics.md", &reference());
 }

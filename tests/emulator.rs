@@ -3,6 +3,9 @@
 //! forms and errors, the upload flow, the files and the request counters. Every wait is
 //! bounded; every emulator is killed when its test ends (also on failure, by `Drop`).
 
+mod common;
+
+use common::bin;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -38,10 +41,6 @@ verified_name = "Acme Air"
 token_env = "EMU_WA_TOKEN"
 profile = '{"about":"Hello","vertical":"TRAVEL"}'
 "#;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_socialform")
-}
 
 /// A running emulator, killed on drop.
 struct Emulator {

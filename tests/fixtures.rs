@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use socialform::config::{LoadError, Loaded};
+use socialform::config::LoadError;
 use socialform::diagnostics::Severity;
+use socialform::pipeline::Validation;
 
 type Key = (String, usize, String);
 
@@ -54,28 +55,40 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// A case: a configuration directory, or one file taken on its own.
-fn load(case: &Path) -> Result<Loaded, LoadError> {
-    if case.is_dir() {
-        socialform::config::load(case)
+fn load(case: &Path) -> Result<Validation, LoadError> {
+    let loaded = if case.is_dir() {
+        socialform::pipeline::load(case)?
     } else {
-        socialform::config::load_standalone(case)
-    }
+        socialform::pipeline::load_standalone(case)?
+    };
+    Ok(socialform::pipeline::validate(loaded))
 }
 
 fn run_case(case: &Path) -> Result<(), String> {
-    let mut loaded = load(case).map_err(|e| format!("{}: load failed: {e}", case.display()))?;
-    if case.is_dir() && case.parent().is_some_and(|p| p.ends_with("live")) {
-        let catalog = socialform::backend::sandbox::read_catalog(&case.join("catalog.toml"))
-            .map_err(|e| format!("{}: {e}", case.display()))?;
-        let live = socialform::live::check(&loaded, &catalog);
-        loaded.diagnostics.extend(live);
-    }
-    let mut actual: Vec<Key> = loaded
-        .diagnostics
+    let validation = load(case).map_err(|e| format!("{}: load failed: {e}", case.display()))?;
+    let valid;
+    let (diagnostics, sources) =
+        if case.is_dir() && case.parent().is_some_and(|p| p.ends_with("live")) {
+            let catalog = socialform::backend::sandbox::read_catalog(&case.join("catalog.toml"))
+                .map_err(|e| format!("{}: {e}", case.display()))?;
+            // The live checks take a valid configuration and report every diagnostic of the
+            // run, the offline ones with theirs.
+            valid = validation.into_valid().map_err(|v| {
+                format!("{}: does not validate: {:?}", case.display(), v.diagnostics)
+            })?;
+            let diagnostics = match socialform::pipeline::check_live(&valid, &catalog) {
+                Ok(checked) => checked.diagnostics().to_vec(),
+                Err(all) => all,
+            };
+            (diagnostics, valid.sources())
+        } else {
+            (validation.diagnostics.clone(), &validation.sources)
+        };
+    let mut actual: Vec<Key> = diagnostics
         .iter()
         .map(|d| match &d.primary {
             Some(l) => {
-                let file = loaded.sources.get(l.span.file);
+                let file = sources.get(l.span.file);
                 let name = file.path.file_name().unwrap().to_string_lossy().to_string();
                 (
                     name,
@@ -90,8 +103,8 @@ fn run_case(case: &Path) -> Result<(), String> {
     let expected = expectations(case);
     if actual != expected {
         let rendered = socialform::diagnostics::render(
-            &loaded.diagnostics,
-            &loaded.sources,
+            &diagnostics,
+            sources,
             socialform::diagnostics::Format::Human {
                 color: false,
                 width: 100,

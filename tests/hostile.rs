@@ -16,10 +16,12 @@
 //!
 //! To add a case, add a row.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// What a run may take before it counts as a hang and is killed.
@@ -734,44 +736,13 @@ struct Outcome {
     took: Duration,
 }
 
-fn drain(mut r: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = r.read_to_end(&mut out);
-        out
-    })
-}
-
-/// Runs `cmd` to its end, or kills it after `timeout` (`Err`: a hang).
-fn supervised(mut cmd: Command, timeout: Duration) -> Result<Outcome, Duration> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    let stdout = drain(child.stdout.take().unwrap());
-    let stderr = drain(child.stderr.take().unwrap());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(start.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let took = start.elapsed();
-    let text = |h: std::thread::JoinHandle<Vec<u8>>| {
-        String::from_utf8_lossy(&h.join().unwrap()).into_owned()
-    };
+/// Runs `run` to its end, or kills it after `timeout` (`Err`: a hang).
+fn supervised(run: common::Run, timeout: Duration) -> Result<Outcome, Duration> {
+    let (out, took) = run.timeout(timeout).try_output()?;
     Ok(Outcome {
-        code: status.code(),
-        stdout: text(stdout),
-        stderr: text(stderr),
+        code: out.status.code(),
+        stdout: common::text(&out.stdout),
+        stderr: common::text(&out.stderr),
         took,
     })
 }
@@ -779,16 +750,10 @@ fn supervised(mut cmd: Command, timeout: Duration) -> Result<Outcome, Duration> 
 /// Runs the binary in `dir` under the memory limit, with the secret in the environment;
 /// `Err` on a hang (killed after [`TIMEOUT`]).
 fn run(dir: &Path, args: &[&str]) -> Result<Outcome, String> {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!("ulimit -v {MEMORY_KIB} && exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_socialform"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("SOCIALFORM_TOKEN", SECRET)
-        .env_remove("SOCIALFORM_SANDBOX");
-    supervised(cmd, TIMEOUT).map_err(|after| format!("{args:?}: killed after {after:?}: a hang"))
+    let run = common::socialform(dir, args)
+        .memory_kib(MEMORY_KIB)
+        .env("SOCIALFORM_TOKEN", SECRET);
+    supervised(run, TIMEOUT).map_err(|after| format!("{args:?}: killed after {after:?}: a hang"))
 }
 
 /// Every entry below `dir` (not following links) with its kind and size, to compare.
@@ -959,19 +924,13 @@ fn hostile_configurations_are_refused_without_reading_writing_or_quoting_outside
 #[test]
 fn the_guards_catch_a_hang_a_memory_hog_and_a_leak() {
     // A hang is killed at the timeout, not waited out.
-    let mut sleeper = Command::new("sh");
-    sleeper.args(["-c", "exec sleep 60"]);
+    let here = std::env::temp_dir();
+    let sleeper = common::program("sh", &here, &["-c", "exec sleep 60"]);
     let start = Instant::now();
     assert!(supervised(sleeper, Duration::from_millis(200)).is_err());
     assert!(start.elapsed() < Duration::from_secs(10));
     // The memory limit is the exec'd program's own (here a shell that prints it).
-    let mut limited = Command::new("sh");
-    limited
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v {MEMORY_KIB} && exec \"$0\" -c 'ulimit -v'"
-        ))
-        .arg("sh");
+    let limited = common::program("sh", &here, &["-c", "ulimit -v"]).memory_kib(MEMORY_KIB);
     let out = supervised(limited, TIMEOUT).unwrap();
     assert_eq!(out.stdout.trim(), MEMORY_KIB.to_string(), "{}", out.stderr);
     // The secret check sees a file that holds it.

@@ -6,14 +6,17 @@
 //! limit (`ulimit -v` through `sh`), and must end with exit 1 and a clear message, never
 //! a panic, a hang or unbounded memory.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::text;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "tok-client-8a1f03";
@@ -22,10 +25,6 @@ const TOKEN: &str = "tok-client-8a1f03";
 /// everything a hostile server sends would pass it within seconds).
 const MEMORY_KIB: u64 = 1536 * 1024;
 const LIMIT: Duration = Duration::from_secs(120);
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_socialform")
-}
 
 /// What the hostile server answers to one request.
 enum Reply {
@@ -180,51 +179,15 @@ fn config(url: &str) -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
-/// `socialform plan` against `url`, under the memory and time limits.
+/// `socialform plan` against `url`, under the memory and time limits (a run beyond them
+/// fails the test).
 fn plan(url: &str) -> Output {
     let (_tmp, dir) = config(url);
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v {MEMORY_KIB} && exec \"$0\" \"$@\""))
-        .arg(bin())
-        .args(["plan", "."])
-        .current_dir(&dir)
-        .env("NO_COLOR", "1")
+    common::socialform(&dir, &["plan", "."])
+        .memory_kib(MEMORY_KIB)
         .env("SOCIALFORM_TOKEN", TOKEN)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let o = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        out.read_to_end(&mut v).map(|_| v).unwrap_or_default()
-    });
-    let e = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        err.read_to_end(&mut v).map(|_| v).unwrap_or_default()
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > LIMIT {
-            let _ = child.kill();
-            panic!("socialform plan ran for more than {LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: o.join().unwrap(),
-        stderr: e.join().unwrap(),
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+        .timeout(LIMIT)
+        .output()
 }
 
 /// Exit 1 with `message` on stderr, no panic, no token, no raw control character.

@@ -7,6 +7,9 @@
 //! bad and missing tokens, two Pages with their own tokens, retried server errors.
 //! Every emulator is killed when its test ends (also on failure, by `Drop`).
 
+mod common;
+
+use common::bin;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -17,9 +20,10 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use socialform::backend::meta::{MetaBackend, MetaProfile, MetaSettings};
-use socialform::backend::{Backend, BackendError, LiveResource, LiveState, Write, WriteOp};
-use socialform::config::types::Channel;
+use socialform::backend::{Backend, BackendError};
+use socialform::model::Channel;
 use socialform::model::{Kind, Resource};
+use socialform::model::{LiveResource, LiveState, Write, WriteOp};
 
 const PAGE: &str = "104857600123456";
 const IG: &str = "17841400000000001";
@@ -62,10 +66,6 @@ token_env = "EMU_WA_TOKEN"
         opt("instagram_profile", instagram),
         opt("profile", whatsapp),
     )
-}
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_socialform")
 }
 
 /// A running emulator, killed on drop.

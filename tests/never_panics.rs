@@ -11,12 +11,13 @@ use indexmap::IndexMap;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
-use socialform::backend::{Catalog, LiveResource, LiveState};
-use socialform::config::types::Profile;
+use socialform::catalog::Catalog;
 use socialform::diagnostics::text::is_unsafe;
 use socialform::diagnostics::{Code, Diagnostic, FileId, Format, Sources, Span, render};
 use socialform::model::{Kind, MANAGER, Resource};
+use socialform::model::{LiveResource, LiveState};
 use socialform::plan::{self, Action, Basis, Change, FieldChange, Plan, Summary};
+use socialform::rules::Profile;
 
 /// Fails when text shown to a person holds a control character of its input (line
 /// breaks are the renderer's own).
@@ -118,16 +119,17 @@ fn hostile_live(desired: &[Resource], poison: &str) -> LiveState {
     }
 }
 
-fn render_plans(loaded: &socialform::config::Loaded, poison: &str) {
-    let desired = socialform::model::desired(&loaded.config);
-    for live in [LiveState::default(), hostile_live(&desired, poison)] {
+fn render_plans(config: &socialform::rules::Config, desired: &[Resource], poison: &str) {
+    let hashes: Vec<String> = desired.iter().map(Resource::hash).collect();
+    for live in [LiveState::default(), hostile_live(desired, poison)] {
         let planned = plan::build(&plan::Input {
-            workspace: &loaded.config.workspace.name,
+            workspace: &config.workspace.name,
             prune: true,
             config_path: "cfg".into(),
             config_hash: "h".into(),
             config_id: "test/w",
-            desired: &desired,
+            desired,
+            hashes: &hashes,
             live: &live,
         });
         let p = &planned.plan;
@@ -140,60 +142,56 @@ fn render_plans(loaded: &socialform::config::Loaded, poison: &str) {
         assert_eq!(&json, p);
         // explain, for every mailbox and folder the configuration sets, on every channel.
         let mut catalog = live.catalog.clone();
-        for (name, mailbox) in &loaded.config.mailboxes {
-            catalog
-                .mailboxes
-                .push(socialform::backend::catalog::MailboxInfo {
-                    name: name.clone(),
-                    topics: vec![poison.to_string()],
-                    folders: mailbox
-                        .folders
-                        .keys()
-                        .map(|f| socialform::backend::catalog::FolderInfo {
-                            name: f.clone(),
-                            custom: f.len() % 2 == 0,
-                        })
-                        .collect(),
-                });
+        for (name, mailbox) in &config.mailboxes {
+            catalog.mailboxes.push(socialform::catalog::MailboxInfo {
+                name: name.clone(),
+                topics: vec![poison.to_string()],
+                folders: mailbox
+                    .folders
+                    .keys()
+                    .map(|f| socialform::catalog::FolderInfo {
+                        name: f.clone(),
+                        custom: f.len() % 2 == 0,
+                    })
+                    .collect(),
+            });
         }
-        catalog.topics.push(socialform::backend::catalog::Topic {
+        catalog.topics.push(socialform::catalog::Topic {
             name: poison.to_string(),
             accounts: vec![poison.to_string()],
         });
-        catalog
-            .accounts
-            .push(socialform::backend::catalog::Account {
-                channel: "x".into(),
-                account: poison.to_string(),
-                display_name: poison.to_string(),
-            });
+        catalog.accounts.push(socialform::catalog::Account {
+            channel: "x".into(),
+            account: poison.to_string(),
+            display_name: poison.to_string(),
+        });
         let with_catalog = LiveState {
             catalog,
             resources: live.resources.clone(),
         };
-        for (name, mailbox) in &loaded.config.mailboxes {
+        for (name, mailbox) in &config.mailboxes {
             let folders = std::iter::once(None).chain(mailbox.folders.keys().map(Some));
             for folder in folders {
                 for channel in ["x", "facebook", "live_chat", poison] {
-                    let query = socialform::explain::Query {
+                    let query = socialform::tools::explain::Query {
                         mailbox: name,
                         folder: folder.map(String::as_str),
                         channel,
                     };
                     if let Ok(e) =
-                        socialform::explain::explain(&loaded.config, &with_catalog, &query)
+                        socialform::tools::explain::explain(config, &with_catalog, &query)
                     {
-                        assert_clean("explain", &socialform::explain::render(&e));
+                        assert_clean("explain", &socialform::tools::explain::render(&e));
                     }
                 }
             }
         }
         // snippet, for every live chat profile.
-        for (id, p) in &loaded.config.profiles {
+        for (id, p) in &config.profiles {
             if matches!(p, Profile::LiveChat(_))
-                && let Ok(s) = socialform::snippet::snippet(&loaded.config, &live, id)
+                && let Ok(s) = socialform::tools::snippet::snippet(config, &live, id)
             {
-                assert_clean("snippet", &socialform::snippet::render(&s));
+                assert_clean("snippet", &socialform::tools::snippet::render(&s));
             }
         }
     }
@@ -203,12 +201,25 @@ fn check(text: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("socialform.toml");
     std::fs::write(&file, text).unwrap();
-    let loaded = socialform::config::load(&file).unwrap();
-    render_diagnostics(&loaded.diagnostics, &loaded.sources);
-    // The checks plan makes, against an empty catalog: every reference is unknown.
-    let live = socialform::live::check(&loaded, &Catalog::default());
-    render_diagnostics(&live, &loaded.sources);
-    render_plans(&loaded, "\u{1b}]0;t\u{7}\u{202e}|`<b>");
+    let validation = socialform::pipeline::validate(socialform::pipeline::load(&file).unwrap());
+    render_diagnostics(&validation.diagnostics, &validation.sources);
+    let poison = "\u{1b}]0;t\u{7}\u{202e}|`<b>";
+    match validation.into_valid() {
+        Ok(valid) => {
+            // The checks plan makes, against an empty catalog: every reference is unknown.
+            let live = match socialform::pipeline::check_live(&valid, &Catalog::default()) {
+                Ok(checked) => checked.diagnostics().to_vec(),
+                Err(all) => all,
+            };
+            render_diagnostics(&live, valid.sources());
+            render_plans(valid.config(), valid.desired(), poison);
+        }
+        // What decoded of an invalid configuration, through the renderers all the same.
+        Err(invalid) => {
+            let desired = socialform::rules::desired_of(invalid.config());
+            render_plans(invalid.config(), &desired, poison);
+        }
+    }
 }
 
 fn seeds() -> Vec<String> {

@@ -7,8 +7,8 @@
 
 use indexmap::IndexMap;
 use serde_json::{Value, json};
-use socialform::backend::{Catalog, LiveResource, LiveState};
-use socialform::model::{Kind, MANAGER, Resource};
+use socialform::catalog::Catalog;
+use socialform::model::{Kind, LiveResource, LiveState, MANAGER, Resource};
 use socialform::plan::{self, Planned};
 
 const CONFIG_ID: &str = "test/acme-air";
@@ -51,6 +51,7 @@ fn build(desired: &[Resource], live: Vec<LiveResource>) -> Planned {
         catalog: Catalog::default(),
         resources: live,
     };
+    let hashes: Vec<String> = desired.iter().map(Resource::hash).collect();
     plan::build(&plan::Input {
         workspace: "acme-air",
         prune: false,
@@ -58,6 +59,7 @@ fn build(desired: &[Resource], live: Vec<LiveResource>) -> Planned {
         config_hash: "sha256:0".into(),
         config_id: CONFIG_ID,
         desired,
+        hashes: &hashes,
         live: &live,
     })
 }

@@ -5,41 +5,21 @@
 //! Playwright, tests/browser/) loads the pages: no console error, no request leaving the
 //! file, nothing overflowing its card at 375 and 1280 px, a screenshot per channel.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{copy_dir_skipping, edit, root, text};
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn socialform(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socialform"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SOCIALFORM_SANDBOX")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::socialform(dir, args).output()
 }
 
 fn run_ok(dir: &Path, args: &[&str]) -> Output {
-    let out = socialform(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}\nstdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
+    common::socialform(dir, args).assert_code(0)
 }
 
 /// Runs `preview` and returns the page's path (what the command prints) and its HTML.
@@ -93,39 +73,17 @@ fn attrs(html: &Html, s: &str, attr: &str) -> Vec<String> {
 fn acme_copy() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("acme");
-    copy_dir(&root().join("examples/acme"), &dir);
+    copy_dir_skipping(&root().join("examples/acme"), &dir, &[".socialform"]);
     (tmp, dir)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == ".socialform" {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(&name));
-        } else {
-            std::fs::copy(&path, to.join(&name)).unwrap();
-        }
-    }
-}
-
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let s = std::fs::read_to_string(&path).unwrap();
-    assert!(s.contains(from), "{from} in {file}");
-    std::fs::write(&path, s.replacen(from, to, 1)).unwrap();
 }
 
 /// The desired resources of a configuration, as the library sees them: what the page
 /// must show.
 fn desired(dir: &Path) -> Vec<socialform::model::Resource> {
-    let loaded = socialform::config::load(dir).unwrap();
-    socialform::model::desired(&loaded.config)
+    let valid = socialform::pipeline::validate(socialform::pipeline::load(dir).unwrap())
+        .into_valid()
+        .unwrap();
+    valid.desired().to_vec()
 }
 
 /// What every page must be: its CSP, and nothing that could reach the network.

@@ -5,17 +5,18 @@
 
 use indexmap::IndexMap;
 use serde_json::{Value, json};
-use socialform::backend::{Catalog, LiveResource, LiveState};
-use socialform::config::{Loaded, load};
+use socialform::catalog::Catalog;
 use socialform::diagnostics::{Format, render};
 use socialform::model::{Kind, MANAGER, Resource};
+use socialform::model::{LiveResource, LiveState};
+use socialform::pipeline::Validation as Loaded;
 use socialform::plan;
 
 fn load_text(text: &str) -> (tempfile::TempDir, Loaded) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("socialform.toml");
     std::fs::write(&file, text).unwrap();
-    let loaded = load(&file).unwrap();
+    let loaded = socialform::pipeline::validate(socialform::pipeline::load(&file).unwrap());
     (dir, loaded)
 }
 
@@ -209,7 +210,8 @@ fn unknown_names_against_a_big_catalog_list_twenty() {
         flows: (0..n).map(|i| format!("flow{i}")).collect(),
         ..Catalog::default()
     };
-    let diags = socialform::live::check(&loaded, &catalog);
+    let valid = loaded.into_valid().unwrap();
+    let diags = socialform::pipeline::check_live(&valid, &catalog).unwrap_err();
     assert_eq!(diags.len(), n);
     let help = diags[0].help.as_deref().unwrap();
     assert!(help.ends_with(&format!("and {} more", n - 20)), "{help}");
@@ -257,6 +259,7 @@ fn a_platform_nesting_20_000_groups_deep_plans_and_exports() {
         config_hash: "h".into(),
         config_id: "t/w",
         desired: &[],
+        hashes: &[],
         live: &state,
     });
     assert_eq!(planned.plan.summary.delete, n);
@@ -285,7 +288,7 @@ fn a_platform_nesting_20_000_groups_deep_plans_and_exports() {
         Kind::Profile,
         json!({ "channel": "live_chat" }),
     ));
-    let rows = socialform::export::group_rows(&LiveState {
+    let rows = socialform::tools::export::group_rows(&LiveState {
         catalog: Catalog::default(),
         resources,
     });

@@ -1,19 +1,15 @@
 //! The committed JSON Schema is exactly what the code generates, and it describes the
 //! limits of the spec.
 
+mod common;
+
 use std::path::Path;
 
-use socialform::config::schema::{SCHEMA_FILE, json_schema, schema_text};
+use socialform::rules::schema::{SCHEMA_FILE, json_schema, schema_text};
 
 #[test]
 fn committed_schema_matches_the_code() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SCHEMA_FILE);
-    let committed =
-        std::fs::read_to_string(&path).expect("schemas/socialform.schema.json is committed");
-    assert!(
-        committed == schema_text(),
-        "{SCHEMA_FILE} is out of date: run `cargo run -- schema --out {SCHEMA_FILE}` and commit it"
-    );
+    common::assert_committed(SCHEMA_FILE, &schema_text());
 }
 
 #[test]

@@ -5,6 +5,9 @@
 //! documented status everywhere, owner-only database files, `/metrics` protection, and
 //! command-line numbers refused. Every wait is bounded; servers are killed on drop.
 
+mod common;
+
+use common::bin;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -16,10 +19,6 @@ use serde_json::{Value, json};
 
 const TOKEN: &str = "tok-server-51c7e2";
 const OTHER_TOKEN: &str = "tok-server-other-0d93";
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_socialform")
-}
 
 /// A running `socialform serve`, killed on drop.
 struct Server {

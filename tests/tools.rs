@@ -2,59 +2,25 @@
 //! a temporary directory. Their logic is tested at library level (src/import.rs,
 //! src/export.rs, src/snippet.rs, src/explain.rs); these prove the wiring and exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::text;
 use serde_json::Value;
 
 const FIXTURE: &str = "tests/fixtures/tools/acme";
 
-fn socialform(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socialform"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// A copy of the fixture as `<tmp>/acme`; commands run in `<tmp>`.
 fn workspace() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    copy_dir(&src, &tmp.path().join("acme"));
+    let (tmp, _) = common::workspace(FIXTURE, "acme", None);
     let root = tmp.path().to_path_buf();
     (tmp, root)
 }
 
 fn run(dir: &Path, args: &[&str], code: i32) -> Output {
-    let out = socialform(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{args:?}\nstdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
+    common::socialform(dir, args).assert_code(code)
 }
 
 fn applied() -> (tempfile::TempDir, PathBuf) {
@@ -121,14 +87,9 @@ fn import_round_trips_to_a_configuration_that_plans_no_changes() {
         0,
     );
     // From inside the imported directory too, naming the sandbox by the environment.
-    let out = Command::new(env!("CARGO_BIN_EXE_socialform"))
-        .args(["plan", ".", "--detailed-exitcode"])
-        .current_dir(&dir)
-        .env("NO_COLOR", "1")
+    let out = common::socialform(&dir, &["plan", ".", "--detailed-exitcode"])
         .env("SOCIALFORM_SANDBOX", "../acme/.socialform/sandbox.json")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+        .output();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // Without it, the new directory has no sandbox of its own: an error, not a guess.
     let out = run(&root, &["plan", "imported"], 1);

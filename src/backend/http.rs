@@ -30,8 +30,12 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
-use super::{Backend, BackendError, Catalog, LiveResource, LiveState, Refusal, Write, WriteOp};
+use super::{Backend, BackendError, Refusal};
+
+use crate::catalog::Catalog;
+
 use crate::model::Resource;
+use crate::model::{LiveResource, LiveState, Write, WriteOp};
 
 /// The page size the client asks for (the server's maximum).
 pub const PAGE_SIZE: usize = 1000;

@@ -3,7 +3,6 @@
 //! call with the version it expects, so a concurrent change is a conflict rather than a
 //! lost update. The trait is synchronous; an HTTP backend can wrap its own runtime.
 
-pub mod catalog;
 pub mod http;
 pub mod meta;
 pub mod sandbox;
@@ -11,103 +10,7 @@ pub mod sandbox;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-pub use catalog::Catalog;
-
-use crate::model::Resource;
-
-/// A resource as it is live: its fields, version and the marks socialform left on it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LiveResource {
-    /// the resource as the platform holds it
-    pub resource: Resource,
-    /// bumped by every write; writes name the version they expect
-    pub version: u64,
-    /// who manages it (`socialform`), absent when no tool ever wrote it
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub managed_by: Option<String>,
-    /// the hash of the fields socialform last applied
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub applied_hash: Option<String>,
-    /// the identity of the configuration that last applied it ([`crate::model::config_id`])
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub applied_by: Option<String>,
-}
-
-/// One consistent snapshot of the platform.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LiveState {
-    /// what the configuration refers to
-    pub catalog: Catalog,
-    /// every resource of a kind socialform manages
-    pub resources: Vec<LiveResource>,
-}
-
-impl LiveState {
-    /// The live resource with this platform key ([`Resource::key`]).
-    pub fn get(&self, key: &str) -> Option<&LiveResource> {
-        self.resources.iter().find(|r| r.resource.key() == key)
-    }
-}
-
-/// What one write does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WriteOp {
-    /// create a resource that does not exist
-    Create,
-    /// replace the fields of an existing resource
-    Update,
-    /// delete an existing resource
-    Delete,
-}
-
-/// One write of one resource.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Write {
-    /// create, update or delete
-    pub op: WriteOp,
-    /// the resource: its new fields (create, update), or the live one (delete)
-    pub resource: Resource,
-    /// the live version the write is based on (update, delete)
-    pub expected_version: Option<u64>,
-    /// the hash recorded with the write (create, update)
-    pub applied_hash: Option<String>,
-    /// the configuration recorded with the write (create, update)
-    pub applied_by: Option<String>,
-}
-
-impl Write {
-    /// Creates or updates `resource`, recording its hash (`Resource::hash`, which the
-    /// caller has computed already) and the configuration that applies it.
-    pub fn put(
-        op: WriteOp,
-        resource: &Resource,
-        expected_version: Option<u64>,
-        hash: String,
-        config_id: &str,
-    ) -> Write {
-        Write {
-            op,
-            resource: resource.clone(),
-            expected_version,
-            applied_hash: Some(hash),
-            applied_by: Some(config_id.to_string()),
-        }
-    }
-
-    /// Deletes a live resource at the version it was read.
-    pub fn delete(live: &LiveResource) -> Write {
-        Write {
-            op: WriteOp::Delete,
-            resource: live.resource.clone(),
-            expected_version: Some(live.version),
-            applied_hash: None,
-            applied_by: None,
-        }
-    }
-}
+use crate::model::{LiveState, Write};
 
 /// Why the platform refused a write.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -275,16 +178,24 @@ pub trait Backend: Send + Sync {
     }
 }
 
-/// How to open a backend for a loaded configuration.
-#[derive(Debug, Clone)]
-pub struct OpenOptions {
-    /// how long to wait for another run's lock before giving up
-    pub lock_timeout: Duration,
-    /// http only: reports retries and waits (never with the token)
-    pub on_retry: Option<http::Notify>,
-    /// sandbox only: the state file to use instead of `[backend] path`, from the command
-    /// line or the environment (trusted, so anywhere)
-    pub sandbox: Option<PathBuf>,
+/// What opening a backend takes: plain settings, which the pipeline
+/// (`crate::pipeline::open_backend`) derives from a configuration's `[backend]`, the
+/// command line and the environment.
+#[derive(Debug)]
+pub enum Settings {
+    /// the embedded platform
+    Sandbox {
+        /// the state file (its lock is beside it, with `.lock` appended)
+        state: PathBuf,
+        /// the catalog the state is created from on first use
+        catalog: PathBuf,
+        /// the workspace the state must belong to
+        workspace: String,
+        /// how long to wait for another run's lock before giving up
+        lock_timeout: Duration,
+    },
+    /// the platform API over HTTP
+    Http(http::HttpOptions),
 }
 
 /// Where a sandbox keeps its state and its catalog.
@@ -296,7 +207,9 @@ pub struct SandboxFiles {
     pub catalog: PathBuf,
 }
 
-fn confined(
+/// `value`, a path of the configuration (relative to its directory `root`), resolved and
+/// confined to the directory; `what` names it for the error.
+pub fn confined(
     root: &std::path::Path,
     value: &str,
     what: impl Fn() -> String,
@@ -312,79 +225,25 @@ fn confined(
     }
 }
 
-/// The sandbox files of a configuration in `dir`: `sandbox` (from `--sandbox` or
-/// `SOCIALFORM_SANDBOX`) if given, else `[backend] path`, which like `[backend] catalog`
-/// must stay inside `dir` once links are resolved ([`BackendError::PathOutside`]). The
-/// paths returned are resolved: use them, not `dir.join(...)`.
-pub fn sandbox_files(
-    backend: &crate::config::types::Backend,
-    dir: &std::path::Path,
-    sandbox: Option<&std::path::Path>,
-) -> Result<SandboxFiles, BackendError> {
-    let root = crate::config::files::root_of(dir).map_err(|source| BackendError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let state = match sandbox {
-        Some(p) => p.to_path_buf(),
-        None => {
-            let value = backend.sandbox_path();
-            let state = confined(&root, value, || match &backend.path {
-                Some(_) => "`[backend] path`".to_string(),
-                None => format!("the sandbox state file `{value}`"),
-            })?;
-            // The lock beside it is opened for writing: it must not lead out either.
-            let lock = format!("{value}.lock");
-            confined(&root, &lock, || format!("the sandbox lock file `{lock}`"))?;
-            state
-        }
-    };
-    let value = backend.catalog_path();
-    let catalog = confined(&root, value, || match &backend.catalog {
-        Some(_) => "`[backend] catalog`".to_string(),
-        None => format!("the sandbox catalog `{value}`"),
-    })?;
-    Ok(SandboxFiles { state, catalog })
-}
-
-/// Opens the backend a configuration names. `on_wait` is called once, with the lock
-/// file, when another run holds the lock and this one starts waiting.
+/// Opens a backend. `on_wait` is called once, with the lock file, when another run holds
+/// the sandbox's lock and this one starts waiting.
 pub fn open(
-    config: &crate::config::Config,
-    dir: &std::path::Path,
-    options: &OpenOptions,
+    settings: Settings,
     on_wait: &mut dyn FnMut(&std::path::Path),
 ) -> Result<Box<dyn Backend>, BackendError> {
-    let backend = config.backend.clone().unwrap_or_default();
-    match backend.kind {
-        crate::config::types::BackendKind::Sandbox => {
-            let files = sandbox_files(&backend, dir, options.sandbox.as_deref())?;
-            let sandbox = sandbox::Sandbox::open(
-                &files.state,
-                &files.catalog,
-                &config.workspace.name,
-                options.lock_timeout,
-                on_wait,
-            )?;
-            Ok(Box::new(sandbox))
-        }
-        crate::config::types::BackendKind::Http => {
-            let url = backend.url.clone().ok_or_else(|| {
-                BackendError::HttpConfig("`[backend] url` is required".to_string())
-            })?;
-            let token_env = backend.token_env();
-            let token = std::env::var(token_env)
-                .ok()
-                .filter(|t| !t.trim().is_empty())
-                .ok_or_else(|| BackendError::TokenMissing(token_env.to_string()))?;
-            let http = http::HttpBackend::new(http::HttpOptions {
-                url,
-                workspace: config.workspace.name.clone(),
-                token: http::Secret::new(token.trim().to_string()),
-                on_retry: options.on_retry.clone(),
-                ..http::HttpOptions::default()
-            })?;
-            Ok(Box::new(http))
-        }
+    match settings {
+        Settings::Sandbox {
+            state,
+            catalog,
+            workspace,
+            lock_timeout,
+        } => Ok(Box::new(sandbox::Sandbox::open(
+            &state,
+            &catalog,
+            &workspace,
+            lock_timeout,
+            on_wait,
+        )?)),
+        Settings::Http(options) => Ok(Box::new(http::HttpBackend::new(options)?)),
     }
 }

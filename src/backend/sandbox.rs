@@ -13,9 +13,13 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Backend, BackendError, Catalog, LiveResource, LiveState, Refusal, Write, WriteOp};
+use super::{Backend, BackendError, Refusal};
+
+use crate::catalog::Catalog;
+
 use crate::config::files::{self, FileError};
-use crate::model::{Kind, MANAGER, PLATFORM_FIELDS, Resource};
+use crate::model::{Address, Kind, MANAGER, PLATFORM_FIELDS, Resource};
+use crate::model::{LiveResource, LiveState, Write, WriteOp};
 
 /// The state file's format version.
 const STATE_VERSION: u32 = 1;
@@ -53,13 +57,13 @@ impl State {
             fields.insert("channel".to_string(), json!(a.channel));
             fields.insert("account".to_string(), json!(a.account));
             fields.insert("display_name".to_string(), json!(a.display_name));
-            let id = crate::rules::suggest::as_id(&format!(
+            let id = crate::model::id::from_name(&format!(
                 "{}_{}",
                 a.channel,
                 a.account.trim_start_matches('@')
             ));
             resources.push(LiveResource {
-                resource: Resource::new(crate::model::profile_address(&id), Kind::Profile, fields),
+                resource: Resource::at(&Address::profile(&id), fields),
                 version: revision,
                 managed_by: None,
                 applied_hash: None,
@@ -72,11 +76,7 @@ impl State {
             fields.insert("platform".to_string(), json!(true));
             fields.insert("enabled".to_string(), json!(true));
             resources.push(LiveResource {
-                resource: Resource::new(
-                    format!("contact_attribute.{name}"),
-                    Kind::ContactAttribute,
-                    fields,
-                ),
+                resource: Resource::at(&Address::id(Kind::ContactAttribute, name), fields),
                 version: revision,
                 managed_by: None,
                 applied_hash: None,
@@ -362,14 +362,16 @@ pub fn read_catalog(path: &Path) -> Result<Catalog, BackendError> {
     })
 }
 
+/// Refuses a write that names a flow the catalog does not hold, under any key that is a
+/// flow field of some channel ([`crate::model::channel::flow_keys`]), wherever it is.
 fn check_flows(catalog: &Catalog, address: &str, value: &Value) -> Result<(), BackendError> {
+    static KEYS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(crate::model::channel::flow_keys);
     match value {
         Value::Object(o) => {
             for (k, v) in o {
-                if let (true, Some(flow)) = (
-                    ["flow", "start_flow", "case_creation_flow"].contains(&k.as_str()),
-                    v.as_str(),
-                ) && !catalog.has_flow(flow)
+                if let (true, Some(flow)) = (keys.contains(&k.as_str()), v.as_str())
+                    && !catalog.has_flow(flow)
                 {
                     return Err(BackendError::Refused {
                         address: address.to_string(),

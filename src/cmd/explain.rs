@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use socialform::explain::{self, ExplainError, Query};
-use socialform::rules::suggest;
+use socialform::diagnostics::suggest;
+use socialform::model::Channel;
+use socialform::tools::explain::{self, ExplainError, Query};
 
 use super::import::{ReadOptions, load_checked, read_platform};
 use super::{Color, Error, Outcome};
@@ -35,14 +36,23 @@ struct ReplyArgs {
     /// A smart folder of the mailbox, by name.
     #[arg(long, value_name = "NAME")]
     folder: Option<String>,
-    /// The channel of the message: x, facebook, instagram, whatsapp or live_chat.
-    #[arg(long, value_name = "CH")]
+    #[arg(long, value_name = "CH", help = channel_help())]
     channel: String,
     /// Configuration directory or root file.
     #[arg(default_value = ".")]
     path: PathBuf,
     #[command(flatten)]
     common: ReadOptions,
+}
+
+/// The help of `--channel`: every channel, by [`Channel::all`].
+fn channel_help() -> String {
+    let names: Vec<&str> = Channel::all().map(Channel::as_str).collect();
+    match names.split_last() {
+        Some((last, [])) => format!("The channel of the message: {last}."),
+        Some((last, rest)) => format!("The channel of the message: {} or {last}.", rest.join(", ")),
+        None => "The channel of the message.".to_string(),
+    }
 }
 
 /// The prose of an explain error, with a did-you-mean.
@@ -63,13 +73,13 @@ pub(super) fn describe(e: &ExplainError) -> String {
 /// Runs `explain`.
 pub fn cmd_explain(args: Args, color: Color) -> Result<Outcome, Error> {
     let What::Reply(args) = args.what;
-    let loaded = match load_checked(&args.path, &args.common, color)? {
+    let valid = match load_checked(&args.path, &args.common, color)? {
         Ok(l) => l,
         Err(outcome) => return Ok(outcome),
     };
-    let live = read_platform(&loaded, &args.common)?;
+    let live = read_platform(&valid, &args.common)?;
     let e = explain::explain(
-        &loaded.config,
+        valid.config(),
         &live,
         &Query {
             mailbox: &args.mailbox,

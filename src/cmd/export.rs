@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use socialform::export;
+use socialform::tools::export;
 
 use super::import::{ReadOptions, load_checked, read_platform};
 use super::{Color, Error, Outcome};
@@ -102,11 +102,11 @@ fn groups(args: GroupsArgs, color: Color) -> Result<Outcome, Error> {
                 .to_string(),
         ));
     }
-    let loaded = match load_checked(&args.path, &args.common, color)? {
+    let valid = match load_checked(&args.path, &args.common, color)? {
         Ok(l) => l,
         Err(outcome) => return Ok(outcome),
     };
-    let live = read_platform(&loaded, &args.common)?;
+    let live = read_platform(&valid, &args.common)?;
     let rows = export::group_rows(&live);
     let bytes = match format {
         ExportFormat::Csv => export::csv(&rows)?,

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use socialform::backend::LiveState;
-use socialform::config::Loaded;
-use socialform::import::{self, ImportError, Note, Options};
+use socialform::model::LiveState;
+use socialform::pipeline::{self, Valid};
+use socialform::tools::import::{self, ImportError, Note, Options};
 
 use socialform::diagnostics::text::escape as esc;
 
@@ -51,36 +51,37 @@ pub struct ReadOptions {
     pub diagnostics: DiagFormat,
 }
 
-/// Loads the configuration at `path`; its errors stop the run (printed here, as
-/// `Err(outcome)`).
+/// Loads and validates the configuration at `path`; its errors stop the run (printed
+/// here, as `Err(outcome)`).
 pub(super) fn load_checked(
     path: &Path,
     common: &ReadOptions,
     color: Color,
-) -> Result<Result<Loaded, Outcome>, Error> {
-    let loaded = socialform::config::load(path)?;
-    if loaded.has_failures(false) {
-        let shown = super::shown(&loaded, &loaded.diagnostics, &[], DiagTo::Stderr);
-        print_diagnostics(
-            &shown,
-            &loaded.sources,
-            common.diagnostics,
-            color,
-            DiagTo::Stderr,
-        );
-        if common.diagnostics == DiagFormat::Human {
-            errln!("validate failed: {}", counts(&shown));
+) -> Result<Result<Valid, Outcome>, Error> {
+    match pipeline::validate(pipeline::load(path)?).into_valid() {
+        Ok(valid) => Ok(Ok(valid)),
+        Err(invalid) => {
+            let shown = super::shown(invalid.config(), &invalid.diagnostics, &[], DiagTo::Stderr);
+            print_diagnostics(
+                &shown,
+                invalid.sources(),
+                common.diagnostics,
+                color,
+                DiagTo::Stderr,
+            );
+            if common.diagnostics == DiagFormat::Human {
+                errln!("validate failed: {}", counts(&shown));
+            }
+            Ok(Err(Outcome::Failed))
         }
-        return Ok(Err(Outcome::Failed));
     }
-    Ok(Ok(loaded))
 }
 
-/// Reads one snapshot of the platform of a loaded configuration; the platform's lock is
+/// Reads one snapshot of the platform of a valid configuration; the platform's lock is
 /// released before returning.
-pub(super) fn read_platform(loaded: &Loaded, common: &ReadOptions) -> Result<LiveState, Error> {
+pub(super) fn read_platform(valid: &Valid, common: &ReadOptions) -> Result<LiveState, Error> {
     let mut platform =
-        super::plan::open_platform(loaded, common.lock_timeout, common.sandbox.as_deref())?;
+        super::plan::open_platform(valid, common.lock_timeout, common.sandbox.as_deref())?;
     Ok(platform.read()?)
 }
 
@@ -112,18 +113,18 @@ fn default_out(config_dir: &Path) -> PathBuf {
 
 /// Runs `import`.
 pub fn cmd_import(args: Args, color: Color) -> Result<Outcome, Error> {
-    let loaded = match load_checked(&args.path, &args.common, color)? {
+    let valid = match load_checked(&args.path, &args.common, color)? {
         Ok(l) => l,
         Err(outcome) => return Ok(outcome),
     };
-    let out = args.out.clone().unwrap_or_else(|| default_out(&loaded.dir));
-    import::check_target(&out, &loaded.dir)?;
-    let live = read_platform(&loaded, &args.common)?;
+    let out = args.out.clone().unwrap_or_else(|| default_out(valid.dir()));
+    import::check_target(&out, valid.dir())?;
+    let live = read_platform(&valid, &args.common)?;
     std::fs::create_dir_all(&out).map_err(|source| Error::Write {
         path: out.display().to_string(),
         source,
     })?;
-    let config = &loaded.config;
+    let config = valid.config();
     let backend = import::backend_for(config.backend.as_ref());
     let imported = import::import(
         &live,
@@ -142,7 +143,7 @@ pub fn cmd_import(args: Args, color: Color) -> Result<Outcome, Error> {
     let mut notes = imported.notes.clone();
     notes.extend(import::copy_local_files(
         &imported.config,
-        &loaded.dir,
+        valid.dir(),
         &out,
     )?);
 
@@ -157,11 +158,11 @@ pub fn cmd_import(args: Args, color: Color) -> Result<Outcome, Error> {
     );
 
     // The promise is a configuration that validates: hold the written files to it.
-    let check = socialform::config::load(&out)?;
+    let check = pipeline::validate(pipeline::load(&out)?);
     if check.has_failures(false) {
         print_diagnostics(
             &check.diagnostics,
-            &check.sources,
+            check.sources(),
             DiagFormat::Human,
             color,
             DiagTo::Stderr,
@@ -178,18 +179,18 @@ pub fn cmd_import(args: Args, color: Color) -> Result<Outcome, Error> {
         .any(|n| matches!(n, Note::Adopted(_) | Note::Differs { .. }));
     // A configuration names no file outside its directory: the new one reads the same
     // sandbox through --sandbox.
-    let source_backend = config.backend.clone().unwrap_or_default();
+    let source_backend = valid.backend();
     let sandbox = match source_backend.kind {
-        socialform::config::types::BackendKind::Sandbox => {
-            let files = socialform::backend::sandbox_files(
+        socialform::rules::BackendKind::Sandbox => {
+            let files = pipeline::sandbox_files(
                 &source_backend,
-                &loaded.dir,
+                valid.dir(),
                 args.common.sandbox.as_deref(),
             )?;
             let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
             format!(" --sandbox {}", import::relative_path(&cwd, &files.state))
         }
-        socialform::config::types::BackendKind::Http => String::new(),
+        socialform::rules::BackendKind::Http => String::new(),
     };
     if adopted {
         errln!(

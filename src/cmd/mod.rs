@@ -163,19 +163,19 @@ pub enum Error {
     NeedsApproval,
     /// the imported configuration could not be written
     #[error("{}", import::describe(.0))]
-    Import(#[from] socialform::import::ImportError),
+    Import(#[from] socialform::tools::import::ImportError),
     /// an export could not be produced
     #[error(transparent)]
-    Export(#[from] socialform::export::ExportError),
+    Export(#[from] socialform::tools::export::ExportError),
     /// no embed code for that profile
     #[error("{}", snippet::describe(.0))]
-    Snippet(#[from] socialform::snippet::SnippetError),
+    Snippet(#[from] socialform::tools::snippet::SnippetError),
     /// the preview page could not be made
     #[error(transparent)]
-    Preview(#[from] socialform::preview::PreviewError),
+    Preview(#[from] socialform::tools::preview::PreviewError),
     /// a name `explain` does not know
     #[error("{}", explain::describe(.0))]
-    Explain(#[from] socialform::explain::ExplainError),
+    Explain(#[from] socialform::tools::explain::ExplainError),
     /// options that contradict each other, found after parsing
     #[error("{0}")]
     Usage(String),
@@ -234,12 +234,12 @@ pub enum DiagTo {
 /// The diagnostics a command shows of a loaded configuration: without the codes its
 /// `[workspace] allow` and `--allow` accept, and with info notes only for `validate`.
 pub fn shown(
-    loaded: &socialform::config::Loaded,
+    config: &socialform::rules::Config,
     diags: &[socialform::diagnostics::Diagnostic],
     allow: &[socialform::diagnostics::Code],
     to: DiagTo,
 ) -> Vec<socialform::diagnostics::Diagnostic> {
-    let allowed = socialform::rules::allow::allowed(&loaded.config, allow);
+    let allowed = socialform::rules::allow::allowed(config, allow);
     socialform::diagnostics::shown(diags, &allowed, to == DiagTo::Validate)
 }
 

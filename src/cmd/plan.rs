@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use socialform::backend::{self, Backend};
+use socialform::pipeline::{self, Valid};
 use socialform::plan::{self, Planned};
 
 use socialform::diagnostics::Code;
@@ -81,14 +82,14 @@ pub struct Prepared {
     pub planned: Planned,
 }
 
-/// Opens the platform of a loaded configuration, saying on stderr when it waits for
+/// Opens the platform of a valid configuration, saying on stderr when it waits for
 /// another run's lock and when a request is retried.
 pub(super) fn open_platform(
-    loaded: &socialform::config::Loaded,
+    valid: &Valid,
     lock_timeout: u64,
     sandbox: Option<&Path>,
 ) -> Result<Box<dyn Backend>, backend::BackendError> {
-    let options = backend::OpenOptions {
+    let options = pipeline::OpenOptions {
         lock_timeout: Duration::from_secs(lock_timeout),
         on_retry: Some(backend::http::Notify(std::sync::Arc::new(|line: &str| {
             errln!("  retry: {}", socialform::diagnostics::text::escape(line))
@@ -101,66 +102,73 @@ pub(super) fn open_platform(
             socialform::diagnostics::text::escape(&lock.display().to_string()),
         )
     };
-    backend::open(&loaded.config, &loaded.dir, &options, &mut on_wait)
+    pipeline::open_backend(valid, &options, &mut on_wait)
 }
 
-/// Loads, validates, reads the platform, runs the live checks and plans. Diagnostics are
-/// printed here; `Err(outcome)` inside means they stopped the run.
+/// Runs the pipeline: load, validate, read the platform, check against its catalog,
+/// plan. Diagnostics are printed here; `Err(outcome)` inside means they stopped the run.
 pub fn prepare(
     path: &Path,
     common: &Common,
     color: Color,
 ) -> Result<Result<Prepared, Outcome>, Error> {
-    let loaded = socialform::config::load(path)?;
+    let validation = pipeline::validate(pipeline::load(path)?);
     // One report per run: machine formats print one JSON array, so the offline findings
     // wait for the live ones unless they stop the run on their own. Everything goes to
     // standard error (standard output holds only the plan), without info notes and
     // without the codes the configuration allows.
-    let report = |diags: &[socialform::diagnostics::Diagnostic], stage: &str| {
-        let shown = super::shown(&loaded, diags, &common.allow, DiagTo::Stderr);
-        print_diagnostics(
-            &shown,
-            &loaded.sources,
-            common.diagnostics,
-            color,
-            DiagTo::Stderr,
-        );
+    let report = |config: &socialform::rules::Config,
+                  sources: &socialform::diagnostics::Sources,
+                  diags: &[socialform::diagnostics::Diagnostic],
+                  stage: &str| {
+        let shown = super::shown(config, diags, &common.allow, DiagTo::Stderr);
+        print_diagnostics(&shown, sources, common.diagnostics, color, DiagTo::Stderr);
         let failed = shown.iter().any(|d| d.is_failure(false));
         if failed && common.diagnostics == DiagFormat::Human {
             errln!("{stage} failed: {}", counts(&shown));
         }
         failed
     };
-    if loaded.has_failures(false) {
-        report(&loaded.diagnostics, "validate");
-        return Ok(Err(Outcome::Failed));
-    }
-    let opened = open_platform(&loaded, common.lock_timeout, common.sandbox.as_deref())
+    let valid = match validation.into_valid() {
+        Ok(valid) => valid,
+        Err(invalid) => {
+            report(
+                invalid.config(),
+                invalid.sources(),
+                &invalid.diagnostics,
+                "validate",
+            );
+            return Ok(Err(Outcome::Failed));
+        }
+    };
+    let opened = open_platform(&valid, common.lock_timeout, common.sandbox.as_deref())
         .and_then(|mut b| Ok((b.read()?, b)));
     let (live, backend) = match opened {
         Ok(x) => x,
         Err(e) => {
-            report(&loaded.diagnostics, "validate");
+            report(
+                valid.config(),
+                valid.sources(),
+                valid.diagnostics(),
+                "validate",
+            );
             return Err(e.into());
         }
     };
-    let mut diags = loaded.diagnostics.clone();
-    diags.extend(socialform::live::check(&loaded, &live.catalog));
-    socialform::diagnostics::sort(&mut diags);
-    if report(&diags, "live checks") {
-        return Ok(Err(Outcome::Failed));
-    }
-    let desired = socialform::model::desired(&loaded.config);
-    let config_id = socialform::model::config_id(&loaded.dir, &loaded.config.workspace.name);
-    let planned = plan::build(&plan::Input {
-        workspace: &loaded.config.workspace.name,
-        prune: loaded.config.workspace.prune,
-        config_path: recorded_path(path),
-        config_hash: socialform::model::config_hash(&loaded.config, &desired),
-        config_id: &config_id,
-        desired: &desired,
-        live: &live,
-    });
+    let checked = match pipeline::check_live(&valid, &live.catalog) {
+        Ok(checked) => checked,
+        Err(diags) => {
+            report(valid.config(), valid.sources(), &diags, "live checks");
+            return Ok(Err(Outcome::Failed));
+        }
+    };
+    report(
+        valid.config(),
+        valid.sources(),
+        checked.diagnostics(),
+        "live checks",
+    );
+    let planned = pipeline::plan(&checked, &live, recorded_path(path));
     Ok(Ok(Prepared { backend, planned }))
 }
 
@@ -169,7 +177,7 @@ pub fn prepare(
 /// directory, same layout) finds it; absolute only when the two share no root.
 fn recorded_path(path: &Path) -> String {
     match std::env::current_dir() {
-        Ok(cwd) => socialform::import::relative_path(&cwd, path),
+        Ok(cwd) => socialform::tools::import::relative_path(&cwd, path),
         Err(_) => std::path::absolute(path)
             .unwrap_or_else(|_| path.to_path_buf())
             .to_string_lossy()

@@ -51,26 +51,31 @@ fn default_out(dir: &Path) -> Result<PathBuf, Error> {
 
 /// Runs `preview`.
 pub fn cmd_preview(args: Args, color: Color) -> Result<Outcome, Error> {
-    let loaded = socialform::config::load(&args.path)?;
+    let validation = socialform::pipeline::validate(socialform::pipeline::load(&args.path)?);
     // Standard output holds only the page's path: diagnostics go to stderr, for people.
-    let shown = super::shown(&loaded, &loaded.diagnostics, &[], DiagTo::Stderr);
+    let shown = super::shown(
+        validation.config(),
+        &validation.diagnostics,
+        &[],
+        DiagTo::Stderr,
+    );
     print_diagnostics(
         &shown,
-        &loaded.sources,
+        validation.sources(),
         DiagFormat::Human,
         color,
         DiagTo::Stderr,
     );
-    if loaded.has_failures(false) {
+    let Ok(valid) = validation.into_valid() else {
         errln!("validate failed: {}", counts(&shown));
         return Ok(Outcome::Failed);
-    }
+    };
     let plan = args
         .plan
         .as_deref()
         .map(super::apply::read_plan)
         .transpose()?;
-    let catalog = match socialform::preview::sandbox_catalog(&loaded.config, &loaded.dir) {
+    let catalog = match socialform::tools::preview::sandbox_catalog(valid.config(), valid.dir()) {
         Ok(c) => c,
         Err(e) => {
             errln!("warning: {e}; the page shows account ids instead of display names");
@@ -78,16 +83,17 @@ pub fn cmd_preview(args: Args, color: Color) -> Result<Outcome, Error> {
         }
     };
     let source = args.path.display().to_string();
-    let page = socialform::preview::render(&socialform::preview::Input {
-        config: &loaded.config,
-        dir: &loaded.dir,
+    let page = socialform::tools::preview::render(&socialform::tools::preview::Input {
+        config: valid.config(),
+        resources: valid.desired(),
+        dir: valid.dir(),
         source: &source,
         catalog: catalog.as_ref(),
         plan: plan.as_ref(),
     })?;
     let out = match &args.out {
         Some(dir) => dir.clone(),
-        None => default_out(&loaded.dir)?,
+        None => default_out(valid.dir())?,
     };
     std::fs::create_dir_all(&out).map_err(|source| Error::Write {
         path: out.display().to_string(),

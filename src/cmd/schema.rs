@@ -16,7 +16,7 @@ pub struct Args {
 
 /// Runs `schema`.
 pub fn cmd_schema(args: Args) -> Result<Outcome, Error> {
-    let text = socialform::config::schema::schema_text();
+    let text = socialform::rules::schema::schema_text();
     match args.out {
         Some(path) => {
             let write_error = |source| Error::Write {

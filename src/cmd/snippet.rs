@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use socialform::rules::suggest;
-use socialform::snippet::{self, SnippetError};
+use socialform::diagnostics::suggest;
+use socialform::tools::snippet::{self, SnippetError};
 
 use super::import::{ReadOptions, load_checked, read_platform};
 use super::{Color, Error, Outcome};
@@ -53,12 +53,12 @@ pub(super) fn describe(e: &SnippetError) -> String {
 
 /// Runs `snippet`.
 pub fn cmd_snippet(args: Args, color: Color) -> Result<Outcome, Error> {
-    let loaded = match load_checked(&args.path, &args.common, color)? {
+    let valid = match load_checked(&args.path, &args.common, color)? {
         Ok(l) => l,
         Err(outcome) => return Ok(outcome),
     };
-    let live = read_platform(&loaded, &args.common)?;
-    let s = snippet::snippet(&loaded.config, &live, &args.profile_id)?;
+    let live = read_platform(&valid, &args.common)?;
+    let s = snippet::snippet(valid.config(), &live, &args.profile_id)?;
     if s.domains_pending {
         errln!(
             "warning: the configuration sets other allowed_domains for `{}` than the platform has; the snippet lists the live ones until `socialform apply`",

@@ -29,18 +29,23 @@ pub struct Args {
 
 /// Runs `validate`.
 pub fn cmd_validate(args: Args, color: Color) -> Result<Outcome, Error> {
-    let loaded = socialform::config::load(&args.path)?;
-    let shown = super::shown(&loaded, &loaded.diagnostics, &args.allow, DiagTo::Validate);
+    let checked = socialform::pipeline::validate(socialform::pipeline::load(&args.path)?);
+    let shown = super::shown(
+        checked.config(),
+        &checked.diagnostics,
+        &args.allow,
+        DiagTo::Validate,
+    );
     print_diagnostics(
         &shown,
-        &loaded.sources,
+        checked.sources(),
         args.format,
         color,
         DiagTo::Validate,
     );
     let failed = shown.iter().any(|d| d.is_failure(args.deny_warnings));
     if args.format == DiagFormat::Human {
-        let files = loaded.sources.files().count();
+        let files = checked.sources().files().count();
         let verdict = if failed { "failed" } else { "ok" };
         errln!(
             "validate {verdict}: {} file{} checked, {}",

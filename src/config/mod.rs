@@ -1,33 +1,39 @@
-//! Loading a configuration: the files of a directory (or one file), parsed with spans,
-//! merged, checked against the JSON Schema, decoded into the typed [`Config`], and checked
-//! by the rules. Every problem becomes a diagnostic; only a missing root (or a file that
-//! is part of a larger configuration) is an error.
+//! Reading a configuration: the files of a directory (or one file), parsed with spans
+//! and merged into one document. It knows no resource type: which tables may only be in
+//! the root file, which gather entries from several files and which file is not
+//! configuration come from the caller's [`Layout`]; checking the document against a
+//! schema ([`schema`]) takes the schema as input. Every problem becomes a diagnostic;
+//! only a missing root (or a file that is part of a larger configuration) is an error.
 //!
 //! The configuration is untrusted input (it comes from pull requests): files are read
 //! through [`files`], inside the configuration directory only, regular files of at most
 //! [`files::MAX_FILE_BYTES`], and the walk never follows a link to a directory.
 
-pub mod conditions;
-mod decode;
 pub mod files;
 pub mod schema;
 pub mod tree;
-pub mod types;
-pub mod when;
 
 use std::path::{Path as FsPath, PathBuf};
 
 use crate::diagnostics::{Code, Diagnostic, Sources};
-use crate::rules;
 use files::FileError;
-pub use tree::{Node, Path, Seg};
-pub use types::Config;
+pub use tree::{DocPath, Node, Seg};
 
 /// The root file of a configuration directory.
 pub const ROOT_FILE: &str = "socialform.toml";
 
-/// The sandbox catalog when `[backend] catalog` does not name one.
-pub const DEFAULT_CATALOG: &str = "catalog.toml";
+/// What reading needs to know of a configuration format.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    /// tables that may only appear in the root file (`workspace`, `backend`)
+    pub root_only: &'static [&'static str],
+    /// the key of the root file that names a file of the directory which is not
+    /// configuration (the sandbox catalog), and its default
+    pub not_configuration: (&'static [&'static str], &'static str),
+    /// whether the table at a path (keys from the root, never empty) gathers its entries
+    /// from every file (`[profiles]`); any other table defined twice is a conflict
+    pub gathers: fn(&[String]) -> bool,
+}
 
 /// Why a configuration could not be loaded at all.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +68,8 @@ pub enum LoadError {
     },
 }
 
-/// A loaded configuration and everything found wrong with it.
+/// A configuration as read: its files, the merged document, and what was wrong with
+/// reading them.
 #[derive(Debug)]
 pub struct Loaded {
     /// the configuration directory (relative paths in the configuration start here)
@@ -71,17 +78,10 @@ pub struct Loaded {
     pub sources: Sources,
     /// the merged document, with spans (empty when a file had a syntax error)
     pub tree: Node,
-    /// the typed configuration; resources that failed to decode are left out
-    pub config: Config,
-    /// problems, sorted by file and position
+    /// every file was read and parsed: the document is whole, and can be checked
+    pub parsed: bool,
+    /// problems of reading, sorted by file and position
     pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Loaded {
-    /// Whether any diagnostic fails the run.
-    pub fn has_failures(&self, deny_warnings: bool) -> bool {
-        self.diagnostics.iter().any(|d| d.is_failure(deny_warnings))
-    }
 }
 
 fn display_name(path: &FsPath) -> String {
@@ -168,13 +168,12 @@ fn syntax_diagnostic(e: tree::SyntaxError) -> Diagnostic {
     }
 }
 
-/// Loads and checks a configuration directory, or a single root file that is a
-/// configuration on its own: one beside and below which no other `*.toml` file sits
-/// (hidden folders, `.socialform/` and the catalog it names excepted). A file that is part
-/// of a directory is refused ([`LoadError::PartOfDirectory`]). The live checks of `plan`
-/// come later, on the result.
-pub fn load(input: &FsPath) -> Result<Loaded, LoadError> {
-    load_with(input, false)
+/// Reads a configuration directory, or a single root file that is a configuration on its
+/// own: one beside and below which no other `*.toml` file sits (hidden folders,
+/// `.socialform/` and the file the layout says is not configuration excepted). A file that
+/// is part of a directory is refused ([`LoadError::PartOfDirectory`]).
+pub fn load(input: &FsPath, layout: &Layout) -> Result<Loaded, LoadError> {
+    load_with(input, layout, false)
 }
 
 /// Loads one file as a configuration on its own, whatever else sits in its directory.
@@ -183,11 +182,11 @@ pub fn load(input: &FsPath) -> Result<Loaded, LoadError> {
 /// configurations side by side (the fixtures of `tests/fixtures/`); no command uses it,
 /// since a command that acts on part of a configuration could write a partial one. Paths
 /// in the file are still relative to its directory and confined to it.
-pub fn load_standalone(file: &FsPath) -> Result<Loaded, LoadError> {
-    load_with(file, true)
+pub fn load_standalone(file: &FsPath, layout: &Layout) -> Result<Loaded, LoadError> {
+    load_with(file, layout, true)
 }
 
-fn load_with(input: &FsPath, standalone: bool) -> Result<Loaded, LoadError> {
+fn load_with(input: &FsPath, layout: &Layout, standalone: bool) -> Result<Loaded, LoadError> {
     if std::fs::symlink_metadata(input).is_err() {
         return Err(LoadError::NotFound(input.to_path_buf()));
     }
@@ -247,10 +246,11 @@ fn load_with(input: &FsPath, standalone: bool) -> Result<Loaded, LoadError> {
     let mut tree = root_node.unwrap_or_else(|| empty_tree(&sources));
 
     // The catalog the root file names is not configuration, wherever it is.
+    let (catalog_key, catalog_default) = layout.not_configuration;
     let catalog = tree
-        .at(&Path::keys(["backend", "catalog"]))
+        .at(&DocPath::keys(catalog_key.iter().copied()))
         .and_then(Node::as_str)
-        .unwrap_or(DEFAULT_CATALOG)
+        .unwrap_or(catalog_default)
         .to_string();
     let catalog_path = dir.join(&catalog);
     let other_file = |p: &FsPath| !same_entry(p, &root_path) && !same_entry(p, &catalog_path);
@@ -276,7 +276,7 @@ fn load_with(input: &FsPath, standalone: bool) -> Result<Loaded, LoadError> {
                 continue;
             };
             if let tree::Value::Table(t) = &mut node.value {
-                for key in ["workspace", "backend"] {
+                for &key in layout.root_only {
                     if let Some(misplaced) = t.shift_remove(key) {
                         let span = misplaced.key_span.clone().unwrap_or(misplaced.span.clone());
                         diagnostics.push(
@@ -290,7 +290,7 @@ fn load_with(input: &FsPath, standalone: bool) -> Result<Loaded, LoadError> {
                     }
                 }
             }
-            tree::merge(&mut tree, node, &mut conflicts);
+            tree::merge(&mut tree, node, &mut conflicts, layout.gathers);
         }
         for c in conflicts {
             diagnostics.push(
@@ -302,37 +302,12 @@ fn load_with(input: &FsPath, standalone: bool) -> Result<Loaded, LoadError> {
         }
     }
 
-    let mut config = Config::default();
-    if !syntax_failed {
-        let doc = tree.to_json();
-        let findings = schema::check(&tree, &doc);
-        let error_paths: Vec<Path> = findings.iter().map(|f| f.path.clone()).collect();
-        let undecodable: Vec<Path> = findings.iter().filter_map(|f| f.prune.clone()).collect();
-        let decoded = decode::decode(&tree, &doc, &error_paths, &undecodable, &mut diagnostics);
-        diagnostics.extend(findings.into_iter().map(|f| f.diag));
-        config = decoded.config;
-        let (checked_config, checked_tree) = match &decoded.checked {
-            Some((c, t)) => (c, t),
-            None => (&config, &tree),
-        };
-        let found = rules::check(&rules::Input {
-            tree: checked_tree,
-            config: checked_config,
-            sources: &sources,
-            dir: &dir,
-        });
-        diagnostics.extend(
-            found
-                .into_iter()
-                .filter(|d| !decode::mentions_placeholder(d)),
-        );
-    }
     crate::diagnostics::sort(&mut diagnostics);
     Ok(Loaded {
         dir,
         sources,
         tree,
-        config,
+        parsed: !syntax_failed,
         diagnostics,
     })
 }

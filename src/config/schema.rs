@@ -1,197 +1,44 @@
-//! The JSON Schema of the configuration: generated from the types, committed under
-//! `schemas/`, and used by `validate` itself, so the editor and the tool cannot disagree.
-//! Each schema error becomes one diagnostic at the span of the offending TOML value.
-
-use std::sync::OnceLock;
+//! Checking a document against a JSON Schema that the caller gives (the configuration's
+//! is generated from its types, `rules::schema`): each schema error becomes one
+//! diagnostic at the span of the offending TOML value. What the messages need to know of
+//! the format (the sources of limits, what a pattern means, what an id looks like,
+//! which unknown keys are secrets) comes from the schema's [`Vocabulary`].
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::tree::{Node, Path};
-use crate::config::types::Config;
+use super::tree::{DocPath, Node};
+use crate::diagnostics::suggest;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::rules::limits;
-use crate::rules::suggest;
 
-/// The `$id` the schema is published under, relative to a configuration.
-pub const SCHEMA_FILE: &str = "schemas/socialform.schema.json";
-
-/// The configuration's JSON Schema (draft 2020-12), as committed.
-pub fn json_schema() -> &'static Value {
-    static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        let settings = schemars::generate::SchemaSettings::draft2020_12();
-        let root = settings.into_generator().into_root_schema_for::<Config>();
-        let mut value = root.to_value();
-        strip_null(&mut value);
-        const_one_of_to_enum(&mut value);
-        tagged_one_of_to_if_then(&mut value);
-        value
-    })
+/// What the diagnostics of a schema say about the format, beyond the schema itself.
+pub trait Vocabulary: Sync {
+    /// Where a maximum comes from, for the value at `path` (a help line names it).
+    fn limit_source(&self, path: &DocPath, max: usize) -> Option<&'static str>;
+    /// What a value matching `pattern` is, and an example: `("an http or https URL",
+    /// "https://www.example.com/help")`.
+    fn format_of(&self, pattern: &str) -> Option<(&'static str, &'static str)>;
+    /// The help line of a key of a table whose keys must be ids, which `key` is not.
+    fn id_help(&self, key: &str) -> String;
+    /// A diagnostic of its own for the unknown `key` of `table`, when the key is worse
+    /// than unknown (a secret where secrets never go).
+    fn unknown_key(
+        &self,
+        table: &DocPath,
+        key: &str,
+        span: crate::diagnostics::Span,
+    ) -> Option<Diagnostic>;
 }
 
-/// The schema as the committed file's text.
-pub fn schema_text() -> String {
-    let mut s = serde_json::to_string_pretty(json_schema()).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-fn validator() -> &'static jsonschema::Validator {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        jsonschema::draft202012::new(json_schema())
-            .unwrap_or_else(|e| panic!("the generated schema is invalid: {e}"))
-    })
-}
-
-/// TOML has no null: an optional key is simply absent. Schemars describes `Option<T>` as
-/// "T or null"; this keeps T alone.
-fn strip_null(value: &mut Value) {
-    match value {
-        Value::Object(obj) => {
-            if let Some(Value::Array(types)) = obj.get_mut("type") {
-                types.retain(|t| t != "null");
-                if types.len() == 1 {
-                    let only = types[0].clone();
-                    obj.insert("type".into(), only);
-                }
-            }
-            let null_branch = |v: &Value| v.get("type").is_some_and(|t| t == "null");
-            if let Some(Value::Array(branches)) = obj.get("anyOf")
-                && branches.iter().any(null_branch)
-            {
-                let rest: Vec<Value> = branches
-                    .iter()
-                    .filter(|b| !null_branch(b))
-                    .cloned()
-                    .collect();
-                obj.remove("anyOf");
-                if let [only] = rest.as_slice() {
-                    if let Value::Object(inner) = only {
-                        for (k, v) in inner {
-                            obj.entry(k.clone()).or_insert_with(|| v.clone());
-                        }
-                    }
-                } else {
-                    obj.insert("anyOf".into(), Value::Array(rest));
-                }
-            }
-            for v in obj.values_mut() {
-                strip_null(v);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(strip_null),
-        _ => {}
-    }
-}
-
-/// A documented Rust enum becomes a `oneOf` of `const`s; a plain `enum` gives one clear
-/// error ("cannot be `x`, allowed: ...") and a did-you-mean. The variants' docs move to the
-/// description so editors still show them.
-fn const_one_of_to_enum(value: &mut Value) {
-    match value {
-        Value::Object(obj) => {
-            for v in obj.values_mut() {
-                const_one_of_to_enum(v);
-            }
-            let Some(Value::Array(branches)) = obj.get("oneOf") else {
-                return;
-            };
-            if branches.is_empty()
-                || !branches
-                    .iter()
-                    .all(|b| b.get("const").is_some_and(Value::is_string))
-            {
-                return;
-            }
-            let values: Vec<Value> = branches.iter().map(|b| b["const"].clone()).collect();
-            let docs: Vec<String> = branches
-                .iter()
-                .filter_map(|b| {
-                    Some(format!(
-                        "`{}`: {}",
-                        b["const"].as_str()?,
-                        b.get("description")?.as_str()?
-                    ))
-                })
-                .collect();
-            obj.remove("oneOf");
-            obj.insert("type".into(), json!("string"));
-            obj.insert("enum".into(), Value::Array(values));
-            if !docs.is_empty() {
-                let base = obj
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .map(String::from);
-                let text = match base {
-                    Some(b) => format!("{b}\n\n{}", docs.join("; ")),
-                    None => docs.join("; "),
-                };
-                obj.insert("description".into(), Value::String(text));
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(const_one_of_to_enum),
-        _ => {}
-    }
-}
-
-/// Rewrites each internally tagged `oneOf` (every branch an object whose tag property is a
-/// `const`) into `if`/`then` branches keyed on the tag. With `oneOf`, one wrong key in a
-/// profile gives "not valid under any of the given schemas" at the profile; with
-/// `if`/`then` it gives the precise error at the key, and a wrong tag one `enum` error.
-fn tagged_one_of_to_if_then(value: &mut Value) {
-    match value {
-        Value::Object(obj) => {
-            for v in obj.values_mut() {
-                tagged_one_of_to_if_then(v);
-            }
-            let Some(Value::Array(branches)) = obj.get("oneOf") else {
-                return;
-            };
-            let Some(tag) = common_tag(branches) else {
-                return;
-            };
-            let branches = branches.clone();
-            let mut consts = Vec::new();
-            let mut all_of = Vec::new();
-            for branch in branches {
-                let c = branch["properties"][&tag]["const"].clone();
-                consts.push(c.clone());
-                all_of.push(json!({
-                    "if": { "properties": { &tag: { "const": c } }, "required": [&tag] },
-                    "then": branch,
-                }));
-            }
-            obj.remove("oneOf");
-            obj.insert("type".into(), json!("object"));
-            obj.insert("required".into(), json!([&tag]));
-            obj.insert(
-                "properties".into(),
-                json!({ &tag: { "type": "string", "enum": consts } }),
-            );
-            obj.insert("allOf".into(), Value::Array(all_of));
-        }
-        Value::Array(items) => items.iter_mut().for_each(tagged_one_of_to_if_then),
-        _ => {}
-    }
-}
-
-fn common_tag(branches: &[Value]) -> Option<String> {
-    let first = branches.first()?.get("properties")?.as_object()?;
-    first
-        .iter()
-        .find(|(name, prop)| {
-            prop.get("const").is_some()
-                && branches.iter().all(|b| {
-                    b.get("properties")
-                        .and_then(|p| p.get(*name))
-                        .and_then(|p| p.get("const"))
-                        .is_some()
-                })
-        })
-        .map(|(name, _)| name.clone())
+/// A schema to check documents against.
+pub struct Schema<'a> {
+    /// the schema, as JSON (`$ref`s resolve within it)
+    pub value: &'a Value,
+    /// the schema, compiled
+    pub validator: &'a jsonschema::Validator,
+    /// what the messages say about the format
+    pub vocabulary: &'a dyn Vocabulary,
 }
 
 /// The subschema that holds the failed keyword (the location minus its last segment).
@@ -232,8 +79,8 @@ fn deref<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
     }
 }
 
-fn to_path(location: &jsonschema::paths::Location) -> Path {
-    let mut path = Path::root();
+fn to_path(location: &jsonschema::paths::Location) -> DocPath {
+    let mut path = DocPath::root();
     for seg in location.iter() {
         path = match seg {
             LocationSegment::Property(p) => path.key(&p),
@@ -271,38 +118,26 @@ fn chars(v: &Value) -> usize {
     v.as_str().map_or(0, |s| s.chars().count())
 }
 
-fn limit_source(path: &Path, max: usize) -> Option<&'static str> {
-    let last = path.last_key()?;
-    limits::CATALOG
-        .iter()
-        .find(|l| {
-            l.max == max
-                && (l.field == last
-                    || l.field.ends_with(&format!(".{last}"))
-                    || l.field.ends_with(&format!(".{last}.item")))
-        })
-        .map(|l| l.source)
-}
-
 /// One schema problem: its diagnostic, where it is, and the key to leave out so the rest
 /// of the resource can still be decoded and checked by the rules.
 #[derive(Debug)]
 pub struct Finding {
     /// the instance path of the error
-    pub path: Path,
+    pub path: DocPath,
     /// a value the schema rejected that cannot be decoded (absent for missing keys and for
     /// values that decode): a table key is left out, an array item stands in for a
     /// placeholder when the rules run
-    pub prune: Option<Path>,
+    pub prune: Option<DocPath>,
     /// the diagnostic
     pub diag: Diagnostic,
 }
 
 /// Runs the document through the schema; one diagnostic per problem, at its span.
-pub fn check(tree: &Node, doc: &Value) -> Vec<Finding> {
-    let root = json_schema();
+pub fn check(tree: &Node, doc: &Value, schema: &Schema<'_>) -> Vec<Finding> {
+    let root = schema.value;
+    let vocabulary = schema.vocabulary;
     let mut out = Vec::new();
-    for err in validator().iter_errors(doc) {
+    for err in schema.validator.iter_errors(doc) {
         let path = to_path(err.instance_path());
         let instance = err.instance();
         let span = tree.span_of(&path);
@@ -320,7 +155,7 @@ pub fn check(tree: &Node, doc: &Value) -> Vec<Finding> {
                     .map(|p| p.keys().cloned().collect())
                     .unwrap_or_default();
                 for key in unexpected {
-                    let diag = unknown_key(tree, &path, key, &known);
+                    let diag = unknown_key(tree, &path, key, &known, vocabulary);
                     out.push(Finding {
                         path: path.clone(),
                         prune: Some(path.key(key)),
@@ -402,7 +237,7 @@ pub fn check(tree: &Node, doc: &Value) -> Vec<Finding> {
                     span,
                     format!("{n} characters, {} over", n.saturating_sub(max)),
                 );
-                match limit_source(&path, max) {
+                match vocabulary.limit_source(&path, max) {
                     Some(src) => d.help(format!("shorten it to at most {max} characters ({src})")),
                     None => d.help(format!("shorten it to at most {max} characters")),
                 }
@@ -436,7 +271,7 @@ pub fn check(tree: &Node, doc: &Value) -> Vec<Finding> {
                     item_span,
                     format!("item {} of {n}: over the limit", max + 1),
                 );
-                match limit_source(&path, max) {
+                match vocabulary.limit_source(&path, max) {
                     Some(src) => d.help(format!("keep at most {max} ({src})")),
                     None => d.help(format!("keep at most {max}")),
                 }
@@ -459,7 +294,7 @@ pub fn check(tree: &Node, doc: &Value) -> Vec<Finding> {
                     format!("{what} declares {n}; a workspace holds at most {max}"),
                 )
                 .at(over, format!("number {} of {n}: over the limit", max + 1));
-                match limit_source(&path, max) {
+                match vocabulary.limit_source(&path, max) {
                     Some(src) => d.help(format!("keep at most {max} ({src})")),
                     None => d.help(format!("keep at most {max}")),
                 }
@@ -469,24 +304,20 @@ pub fn check(tree: &Node, doc: &Value) -> Vec<Finding> {
                 let key_span = tree.key_span_of(&path.key(&key));
                 Diagnostic::new(Code::InvalidId, format!("`{key}` is not a valid id"))
                     .at(key_span, "invalid id")
-                    .help(format!(
-                        "ids match `{}`, for example `{}`",
-                        limits::ID_PATTERN,
-                        suggest::as_id(&key)
-                    ))
+                    .help(vocabulary.id_help(&key))
             }
             // The validator reports the pattern as it compiled it (`\s` spelled out as a
             // class of control characters); the schema holds it as written.
             ValidationErrorKind::Pattern { pattern } => match parent
                 .and_then(|p| p.get("pattern"))
                 .and_then(Value::as_str)
-                .and_then(limits::format_of)
-                .or_else(|| limits::format_of(pattern))
+                .and_then(|p| vocabulary.format_of(p))
+                .or_else(|| vocabulary.format_of(pattern))
             {
-                Some(f) => {
-                    Diagnostic::new(Code::BadFormat, format!("{what} must be {}", f.expected))
-                        .at(span, format!("not {}", f.expected))
-                        .help(format!("for example `{}`", f.example))
+                Some((expected, example)) => {
+                    Diagnostic::new(Code::BadFormat, format!("{what} must be {expected}"))
+                        .at(span, format!("not {expected}"))
+                        .help(format!("for example `{example}`"))
                 }
                 None => Diagnostic::new(
                     Code::BadFormat,
@@ -568,19 +399,17 @@ fn describe_alternatives(
     }
 }
 
-fn unknown_key(tree: &Node, table: &Path, key: &str, known: &[String]) -> Diagnostic {
+fn unknown_key(
+    tree: &Node,
+    table: &DocPath,
+    key: &str,
+    known: &[String],
+    vocabulary: &dyn Vocabulary,
+) -> Diagnostic {
     let key_path = table.key(key);
     let span = tree.key_span_of(&key_path);
-    let in_backend = table.0.len() == 1 && table.last_key() == Some("backend");
-    if in_backend
-        && matches!(
-            key.to_ascii_lowercase().as_str(),
-            "token" | "secret" | "password"
-        )
-    {
-        return Diagnostic::new(Code::SecretInConfig, format!("`backend.{key}` would put a secret in a reviewed file"))
-            .at(span, "secrets never live in configuration files")
-            .help("remove it and name the environment variable that holds the token: `token_env = \"SOCIALFORM_TOKEN\"`");
+    if let Some(d) = vocabulary.unknown_key(table, key, span.clone()) {
+        return d;
     }
     let where_ = if table.0.is_empty() {
         "at the top level".to_string()
@@ -597,25 +426,5 @@ fn unknown_key(tree: &Node, table: &Path, key: &str, known: &[String]) -> Diagno
             d.help(format!("known keys: {}", known_sorted.join(", ")))
         }
         None => d,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tagged_enums_become_if_then() {
-        let s = json_schema();
-        let profile = &s["$defs"]["Profile"];
-        assert!(profile.get("oneOf").is_none());
-        assert_eq!(profile["properties"]["channel"]["enum"][0], "x");
-        assert_eq!(profile["allOf"].as_array().unwrap().len(), 5);
-        assert_eq!(profile["allOf"][0]["then"]["additionalProperties"], false);
-    }
-
-    #[test]
-    fn no_null_types_in_a_toml_schema() {
-        assert!(!schema_text().contains("\"null\""));
     }
 }

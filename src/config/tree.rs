@@ -1,6 +1,6 @@
 //! The spanned document tree: every TOML value with the file and byte range it came
 //! from, merged across the files of a configuration directory. Diagnostics of the schema
-//! and of the rules name a [`Path`]; the tree turns it into a span.
+//! and of the rules name a [`DocPath`]; the tree turns it into a span.
 
 use std::fmt;
 use std::ops::Range;
@@ -21,16 +21,16 @@ pub enum Seg {
 
 /// Where a value is in the document, such as `profiles.acme_fb.ice_breakers[2].question`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Path(pub Vec<Seg>);
+pub struct DocPath(pub Vec<Seg>);
 
-impl Path {
+impl DocPath {
     /// The document root.
     pub fn root() -> Self {
-        Path(Vec::new())
+        DocPath(Vec::new())
     }
     /// A path from keys.
     pub fn keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Self {
-        Path(keys.into_iter().map(|k| Seg::Key(k.to_string())).collect())
+        DocPath(keys.into_iter().map(|k| Seg::Key(k.to_string())).collect())
     }
     /// This path, one key deeper.
     pub fn key(&self, k: &str) -> Self {
@@ -53,7 +53,7 @@ impl Path {
     }
 }
 
-impl fmt::Display for Path {
+impl fmt::Display for DocPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut first = true;
         for seg in &self.0 {
@@ -232,7 +232,7 @@ impl Node {
     }
 
     /// The node at a path.
-    pub fn at(&self, path: &Path) -> Option<&Node> {
+    pub fn at(&self, path: &DocPath) -> Option<&Node> {
         let mut node = self;
         for seg in &path.0 {
             node = match (seg, &node.value) {
@@ -246,7 +246,7 @@ impl Node {
 
     /// The span of the value at `path`, or of the nearest ancestor that exists (a missing
     /// key is reported on the table that should hold it).
-    pub fn span_of(&self, path: &Path) -> Span {
+    pub fn span_of(&self, path: &DocPath) -> Span {
         let mut node = self;
         for seg in &path.0 {
             let next = match (seg, &node.value) {
@@ -263,7 +263,7 @@ impl Node {
     }
 
     /// The span of the key naming the value at `path` (its value's span when it has no key).
-    pub fn key_span_of(&self, path: &Path) -> Span {
+    pub fn key_span_of(&self, path: &DocPath) -> Span {
         match self.at(path) {
             Some(n) => n.key_span.clone().unwrap_or_else(|| n.span.clone()),
             None => self.span_of(path),
@@ -350,40 +350,33 @@ fn convert(file: FileId, value: DeValue<'_>) -> Value {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
     /// what is defined twice
-    pub path: Path,
+    pub path: DocPath,
     /// the first definition (its key)
     pub first: Span,
     /// the second definition (its key)
     pub second: Span,
 }
 
-/// Whether the tables at `path` are containers whose entries may come from several files.
-fn mergeable(path: &[String]) -> bool {
-    const NAMESPACES: [&str; 5] = [
-        "profiles",
-        "groups",
-        "mailboxes",
-        "contact_attributes",
-        "proactive_messages",
-    ];
-    match path {
-        [] => true,
-        [ns] => NAMESPACES.contains(&ns.as_str()),
-        [mb, _] => mb == "mailboxes",
-        [mb, _, folders] => mb == "mailboxes" && folders == "folders",
-        _ => false,
-    }
-}
-
 /// Merges `other` (a file's root table) into `into`; keys defined in both are conflicts,
-/// except the namespace tables (`[profiles]`, a mailbox and its `folders`) which gather
-/// entries from every file.
-pub fn merge(into: &mut Node, other: Node, conflicts: &mut Vec<Conflict>) {
+/// except the tables for which `gathers` holds (`[profiles]`, a mailbox and its
+/// `folders`: the format's namespaces), which gather entries from every file.
+pub fn merge(
+    into: &mut Node,
+    other: Node,
+    conflicts: &mut Vec<Conflict>,
+    gathers: fn(&[String]) -> bool,
+) {
     let mut path = Vec::new();
-    merge_at(into, other, &mut path, conflicts);
+    merge_at(into, other, &mut path, conflicts, gathers);
 }
 
-fn merge_at(into: &mut Node, other: Node, path: &mut Vec<String>, conflicts: &mut Vec<Conflict>) {
+fn merge_at(
+    into: &mut Node,
+    other: Node,
+    path: &mut Vec<String>,
+    conflicts: &mut Vec<Conflict>,
+    gathers: fn(&[String]) -> bool,
+) {
     let (Value::Table(dst), Value::Table(src)) = (&mut into.value, other.value) else {
         return;
     };
@@ -396,11 +389,11 @@ fn merge_at(into: &mut Node, other: Node, path: &mut Vec<String>, conflicts: &mu
                 path.push(key.clone());
                 let both_tables = matches!(existing.value, Value::Table(_))
                     && matches!(node.value, Value::Table(_));
-                if both_tables && mergeable(path) {
-                    merge_at(existing, node, path, conflicts);
+                if both_tables && gathers(path) {
+                    merge_at(existing, node, path, conflicts, gathers);
                 } else {
                     conflicts.push(Conflict {
-                        path: Path(path.iter().map(|k| Seg::Key(k.clone())).collect()),
+                        path: DocPath(path.iter().map(|k| Seg::Key(k.clone())).collect()),
                         first: existing
                             .key_span
                             .clone()
@@ -418,6 +411,15 @@ fn merge_at(into: &mut Node, other: Node, path: &mut Vec<String>, conflicts: &mu
 mod tests {
     use super::*;
 
+    /// The configuration format's namespaces, as `rules` gives them.
+    fn gathers(path: &[String]) -> bool {
+        let p: Vec<&str> = path.iter().map(String::as_str).collect();
+        matches!(
+            p.as_slice(),
+            ["profiles"] | ["mailboxes"] | ["mailboxes", _] | ["mailboxes", _, "folders"]
+        )
+    }
+
     fn parse(id: usize, text: &str) -> Node {
         Node::parse(FileId(id), text).expect("valid toml")
     }
@@ -428,12 +430,12 @@ mod tests {
             "[profiles.acme]\nchannel = \"x\"\nquick_replies = [{ label = \"a\", flow = \"f\" }]\n";
         let root = parse(0, text);
         let ch = root
-            .at(&Path::keys(["profiles", "acme", "channel"]))
+            .at(&DocPath::keys(["profiles", "acme", "channel"]))
             .unwrap();
         assert_eq!(&text[ch.span.range.clone()], "\"x\"");
         assert_eq!(&text[ch.key_span.clone().unwrap().range], "channel");
         let label = root
-            .at(&Path::keys(["profiles", "acme", "quick_replies"])
+            .at(&DocPath::keys(["profiles", "acme", "quick_replies"])
                 .idx(0)
                 .key("label"))
             .unwrap();
@@ -445,7 +447,7 @@ mod tests {
         let text = "[[a.b]]\nc.d = 1\n[[a.b]]\nc.d = 2\n";
         let root = parse(0, text);
         let v = root
-            .at(&Path::keys(["a", "b"]).idx(1).key("c").key("d"))
+            .at(&DocPath::keys(["a", "b"]).idx(1).key("c").key("d"))
             .unwrap();
         assert_eq!(v.value, Value::Integer(2));
     }
@@ -469,8 +471,8 @@ mod tests {
             "[profiles.b]\nchannel = \"x\"\n[profiles.a]\nchannel = \"facebook\"\n",
         );
         let mut conflicts = Vec::new();
-        merge(&mut a, b, &mut conflicts);
-        assert!(a.at(&Path::keys(["profiles", "b"])).is_some());
+        merge(&mut a, b, &mut conflicts, gathers);
+        assert!(a.at(&DocPath::keys(["profiles", "b"])).is_some());
         assert_eq!(conflicts.len(), 1);
         assert_eq!(conflicts[0].path.to_string(), "profiles.a");
         assert_eq!(conflicts[0].first.file, FileId(0));
@@ -485,10 +487,10 @@ mod tests {
             "[mailboxes.\"Care\".folders.\"VIP\".reply_profiles]\nx = \"default\"\n",
         );
         let mut conflicts = Vec::new();
-        merge(&mut a, b, &mut conflicts);
+        merge(&mut a, b, &mut conflicts, gathers);
         assert!(conflicts.is_empty());
         assert!(
-            a.at(&Path::keys(["mailboxes", "Care", "folders", "VIP"]))
+            a.at(&DocPath::keys(["mailboxes", "Care", "folders", "VIP"]))
                 .is_some()
         );
     }
@@ -519,7 +521,7 @@ mod tests {
 
     #[test]
     fn path_display() {
-        let p = Path::keys(["mailboxes", "Customer Care"])
+        let p = DocPath::keys(["mailboxes", "Customer Care"])
             .key("folders")
             .idx(2);
         assert_eq!(p.to_string(), "mailboxes.\"Customer Care\".folders[2]");

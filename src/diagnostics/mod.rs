@@ -3,6 +3,7 @@
 
 mod codes;
 mod render;
+pub mod suggest;
 pub mod text;
 
 use std::ops::Range;
@@ -12,8 +13,23 @@ pub use codes::Code;
 pub use render::{Format, render};
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Severity {
     /// fails the command
     Error,
@@ -26,11 +42,7 @@ pub enum Severity {
 impl Severity {
     /// The spelling in reports (`error`, `warning`, `info`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
+        self.into()
     }
 }
 

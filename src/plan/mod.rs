@@ -14,8 +14,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::backend::{LiveResource, LiveState, Write, WriteOp};
 use crate::model::{Kind, MANAGER, Resource};
+use crate::model::{LiveResource, LiveState, Write, WriteOp};
 
 /// The plan's format version.
 pub const FORMAT_VERSION: &str = "1";
@@ -24,8 +24,23 @@ pub const FORMAT_VERSION: &str = "1";
 pub const SCHEMA_FILE: &str = "schemas/plan.schema.json";
 
 /// What a change does to a resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     /// the resource does not exist live and is created
     Create,
@@ -40,12 +55,7 @@ pub enum Action {
 impl Action {
     /// The spelling in plans.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Replace => "replace",
-            Action::Delete => "delete",
-        }
+        self.into()
     }
 }
 
@@ -178,8 +188,15 @@ pub fn drift_reason(live: &LiveResource, config_id: &str) -> Option<String> {
     }
 }
 
-fn attribute_type(r: &Resource) -> Option<&Value> {
-    r.fields.get("type")
+/// Whether changing `live` into `desired` is a replace: a field of the kind's
+/// [`crate::model::KindSpec::replaced_on`] that both set, to different values.
+fn is_replace(desired: &Resource, live: &Resource) -> bool {
+    desired.kind.spec().replaced_on.iter().any(|f| {
+        match (desired.fields.get(*f), live.fields.get(*f)) {
+            (Some(d), Some(l)) => d != l,
+            _ => false,
+        }
+    })
 }
 
 /// What the plan is computed from: the workspace settings and the configuration's record.
@@ -197,6 +214,8 @@ pub struct Input<'a> {
     pub config_id: &'a str,
     /// the desired resources
     pub desired: &'a [Resource],
+    /// the hash of each desired resource ([`Resource::hash`]), in the same order
+    pub hashes: &'a [String],
     /// the live snapshot
     pub live: &'a LiveState,
 }
@@ -213,11 +232,10 @@ pub fn build(input: &Input<'_>) -> Planned {
         .collect();
     let mut matched = std::collections::HashSet::new();
     let mut items: Vec<(Change, Step)> = Vec::new();
-    for d in input.desired {
+    for (d, desired_hash) in input.desired.iter().zip(input.hashes) {
         let key = d.key();
-        let desired_hash = d.hash();
         let Some(l) = by_key.get(&key).copied() else {
-            let fields = diff::diff(&IndexMap::new(), &d.comparable());
+            let fields = diff::comparable(None, Some(d));
             let write = Write::put(
                 WriteOp::Create,
                 d,
@@ -243,7 +261,7 @@ pub fn build(input: &Input<'_>) -> Planned {
             continue;
         };
         matched.insert(key);
-        let fields = diff::diff(&l.resource.comparable(), &d.comparable());
+        let fields = diff::comparable(Some(&l.resource), Some(d));
         let managed = l.managed_by.as_deref() == Some(MANAGER);
         if fields.is_empty() && managed && l.resource.address == d.address {
             continue;
@@ -254,10 +272,7 @@ pub fn build(input: &Input<'_>) -> Planned {
         // (and not claimed) when another configuration applied it since.
         let config_changed = l.applied_by.as_deref().is_none_or(|b| b == input.config_id)
             && l.applied_hash.as_deref() != Some(desired_hash.as_str());
-        let replace = d.kind == Kind::ContactAttribute
-            && attribute_type(d).is_some()
-            && attribute_type(&l.resource).is_some()
-            && attribute_type(d) != attribute_type(&l.resource);
+        let replace = is_replace(d, &l.resource);
         let (action, writes) = if replace {
             let create = Write::put(
                 WriteOp::Create,
@@ -303,7 +318,7 @@ pub fn build(input: &Input<'_>) -> Planned {
             unmanaged.push(l.resource.address.clone());
             continue;
         }
-        let fields = diff::diff(&l.resource.comparable(), &IndexMap::new());
+        let fields = diff::comparable(Some(&l.resource), None);
         let del = Write::delete(l);
         items.push((
             Change {

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Action, Change, Step};
-use crate::backend::LiveState;
+use crate::model::LiveState;
 use crate::model::{Kind, Resource};
 
 /// Nesting depth of each group (0 for a group that holds no group), from the desired
@@ -68,7 +68,7 @@ pub fn order(
     live: &LiveState,
 ) -> Vec<(Change, Step)> {
     let depths = group_depths(desired, live);
-    let rank = |c: &Change| (c.kind, depths.get(&c.address).copied().unwrap_or(0));
+    let rank = |c: &Change| (c.kind.rank(), depths.get(&c.address).copied().unwrap_or(0));
     let (mut deletes, mut writes): (Vec<_>, Vec<_>) = items
         .into_iter()
         .partition(|(c, _)| c.action == Action::Delete);

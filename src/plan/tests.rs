@@ -1,41 +1,16 @@
 //! Planning without I/O: desired resources against hand-made live snapshots.
 
-use indexmap::IndexMap;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::*;
-use crate::backend::{Catalog, LiveResource, LiveState};
-use crate::model::{Kind, MANAGER, Resource};
+use crate::catalog::Catalog;
+use crate::model::{Kind, Resource};
+use crate::model::{LiveResource, LiveState};
 
-fn res(address: &str, kind: Kind, fields: Value) -> Resource {
-    let fields: IndexMap<String, Value> = fields
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    Resource::new(address, kind, fields)
-}
-
-fn managed(r: Resource, version: u64) -> LiveResource {
-    let hash = r.hash();
-    LiveResource {
-        resource: r,
-        version,
-        managed_by: Some(MANAGER.into()),
-        applied_hash: Some(hash),
-        applied_by: None,
-    }
-}
+use crate::model::testing::{applied as managed, resource as res};
 
 fn unmanaged(r: Resource, version: u64) -> LiveResource {
-    LiveResource {
-        resource: r,
-        version,
-        managed_by: None,
-        applied_hash: None,
-        applied_by: None,
-    }
+    crate::model::testing::live(r, version, false)
 }
 
 fn plan(desired: &[Resource], live: Vec<LiveResource>, prune: bool) -> Planned {
@@ -43,6 +18,7 @@ fn plan(desired: &[Resource], live: Vec<LiveResource>, prune: bool) -> Planned {
         catalog: Catalog::default(),
         resources: live,
     };
+    let hashes: Vec<String> = desired.iter().map(Resource::hash).collect();
     build(&Input {
         workspace: "w",
         prune,
@@ -50,6 +26,7 @@ fn plan(desired: &[Resource], live: Vec<LiveResource>, prune: bool) -> Planned {
         config_hash: "h".into(),
         config_id: "test/w",
         desired,
+        hashes: &hashes,
         live: &live,
     })
 }

@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
-use crate::config::Path;
-use crate::config::types::Config;
+use crate::config::DocPath;
 use crate::diagnostics::{Code, Diagnostic, Severity, text};
+use crate::rules::Config;
 use crate::rules::Ctx;
 
 /// The codes that may be allowed: every warning and info code, in documentation order.
@@ -36,7 +36,7 @@ pub fn refusal(code: &str) -> Option<String> {
         None => {
             let mut msg = format!("`{}` is not a diagnostic code", text::clip(code));
             let names: Vec<&str> = allowable().map(Code::as_str).collect();
-            if let Some(s) = crate::rules::suggest::closest(code, names.iter().copied()) {
+            if let Some(s) = crate::diagnostics::suggest::closest(code, names.iter().copied()) {
                 msg.push_str(&format!("; did you mean `{s}`?"));
             }
             Some(msg)
@@ -58,8 +58,8 @@ pub fn allowed(config: &Config, extra: &[Code]) -> HashSet<Code> {
 }
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
-    let entries = ctx.config().workspace.allow.clone();
-    let at = Path::keys(["workspace", "allow"]);
+    let entries = &ctx.config().workspace.allow;
+    let at = DocPath::keys(["workspace", "allow"]);
     for (i, entry) in entries.iter().enumerate() {
         let span = ctx.span(&at.idx(i));
         let d = match Code::parse(entry) {

@@ -100,16 +100,15 @@ pub fn find(field: &str) -> Option<&'static Limit> {
     CATALOG.iter().find(|l| l.field == field)
 }
 
-/// Identifier of profiles, groups, contact attributes and proactive messages.
-pub const ID_PATTERN: &str = "^[a-z][a-z0-9_]{0,62}$";
+/// The account patterns of the channels (defined with their descriptors).
+pub use crate::model::channel::{DIGITS_PATTERN, HANDLE_PATTERN};
+/// Identifier of profiles, groups, contact attributes and proactive messages (defined
+/// with the id normalisation, in `model::id`).
+pub use crate::model::id::ID_PATTERN;
 /// An http or https URL with a host.
 pub const URL_PATTERN: &str = r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]+(?:[/?#][^\s]*)?$";
 /// `#RRGGBB`.
 pub const COLOR_PATTERN: &str = "^#[0-9A-Fa-f]{6}$";
-/// An X handle.
-pub const HANDLE_PATTERN: &str = "^@[A-Za-z0-9_]{1,15}$";
-/// A numeric platform id (Facebook page, Instagram account, WhatsApp phone number id).
-pub const DIGITS_PATTERN: &str = "^[0-9]+$";
 /// An e-mail address, as strict as a form would be.
 pub const EMAIL_PATTERN: &str = r"^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$";
 /// Minutes and seconds, seconds below 60: `45s`, `2m`, `1m30s`.

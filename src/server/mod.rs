@@ -41,11 +41,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use crate::backend::BackendError;
 use crate::backend::http::{
     CatalogAnswer, ErrorBody, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, Page, WriteBody, refusal_code,
 };
-use crate::backend::{BackendError, Catalog, Write, WriteOp};
+use crate::catalog::Catalog;
 use crate::model::{Kind, Resource, sha256_hex};
+use crate::model::{Write, WriteOp};
 
 pub use auth::Tokens;
 pub use store::Synchronous;

@@ -14,8 +14,10 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::backend::BackendError;
 use crate::backend::sandbox::{State, check_write};
-use crate::backend::{BackendError, Catalog, LiveResource, Write};
+use crate::catalog::Catalog;
+use crate::model::{LiveResource, Write};
 
 /// How hard SQLite syncs a commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -401,7 +403,7 @@ impl Store {
             .map(|d| serde_json::from_str(&d))
             .transpose()
             .map_err(StoreError::from)?;
-        if req.write.op == crate::backend::WriteOp::Delete
+        if req.write.op == crate::model::WriteOp::Delete
             && let Some(l) = &live
         {
             // A delete names only the key; the rules look at the live resource.
@@ -457,7 +459,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{BackendError, WriteOp};
+    use crate::backend::BackendError;
+    use crate::model::WriteOp;
     use crate::model::{Kind, Resource};
     use indexmap::IndexMap;
     use serde_json::json;

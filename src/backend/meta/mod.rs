@@ -73,9 +73,13 @@ use indexmap::IndexMap;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::{Backend, BackendError, Catalog, LiveResource, LiveState, Refusal, Write, WriteOp};
-use crate::config::types::Channel;
+use super::{Backend, BackendError, Refusal};
+
+use crate::catalog::Catalog;
+
+use crate::model::Channel;
 use crate::model::{Kind, MANAGER, Resource};
+use crate::model::{LiveResource, LiveState, Write, WriteOp};
 use graph::{Body, Call, Graph, MetaError, Problem, Scheme, Token};
 use messenger::{Messenger, Prop, Surface};
 use whatsapp::Business;
@@ -713,7 +717,7 @@ impl Backend for MetaBackend {
             };
             let (s, live) = r?;
             seen.insert(a.key.clone(), s);
-            state.catalog.accounts.push(super::catalog::Account {
+            state.catalog.accounts.push(crate::catalog::Account {
                 channel: a.profile.channel.as_str().to_string(),
                 account: a.profile.account.clone(),
                 // Meta's answers to these reads carry no name.

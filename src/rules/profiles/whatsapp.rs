@@ -1,0 +1,95 @@
+//! `channel = "whatsapp"`: the WhatsApp Business profile and its rules.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
+
+use crate::config::DocPath;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::rules::{Ctx, limits::*};
+
+/// A WhatsApp business category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Vertical {
+    Undefined,
+    Other,
+    Auto,
+    Beauty,
+    Apparel,
+    Edu,
+    Entertain,
+    EventPlan,
+    Finance,
+    Grocery,
+    Govt,
+    Hotel,
+    Health,
+    Nonprofit,
+    ProfServices,
+    Retail,
+    Travel,
+    Restaurant,
+    NotABiz,
+}
+
+/// `channel = "whatsapp"`.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatsappProfile {
+    /// The connected phone number id, digits.
+    #[schemars(pattern(DIGITS_PATTERN))]
+    pub account: String,
+    /// The in-app colour agents see, `#RRGGBB`.
+    #[schemars(pattern(COLOR_PATTERN))]
+    pub color: Option<String>,
+    /// About text, 1 to 139 characters.
+    #[schemars(length(min = WA_ABOUT_MIN, max = WA_ABOUT))]
+    pub about: Option<String>,
+    /// Profile picture URL; WhatsApp recommends a 640x640 JPEG of at most 63 KB.
+    #[schemars(pattern(URL_PATTERN))]
+    pub avatar_url: Option<String>,
+    /// Business address, at most 256 characters.
+    #[schemars(length(max = WA_ADDRESS))]
+    pub address: String,
+    /// Business description, at most 256 characters.
+    #[schemars(length(max = WA_DESCRIPTION))]
+    pub description: String,
+    /// Contact e-mail, at most 128 characters.
+    #[schemars(length(max = WA_EMAIL), pattern(EMAIL_PATTERN))]
+    pub email: Option<String>,
+    /// Business category.
+    pub vertical: Vertical,
+    /// At most 2 http(s) URLs of at most 256 characters each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = WA_WEBSITES), inner(length(max = WA_WEBSITE), pattern(URL_PATTERN)))]
+    pub websites: Vec<String>,
+}
+
+pub(super) fn check(ctx: &mut Ctx<'_>, at: &DocPath, p: &WhatsappProfile) {
+    if let Some(url) = &p.avatar_url {
+        let bare = url
+            .split(['?', '#'])
+            .next()
+            .unwrap_or(url)
+            .to_ascii_lowercase();
+        if !(bare.ends_with(".jpg") || bare.ends_with(".jpeg")) {
+            let d = Diagnostic::new(
+                Code::AvatarNotJpeg,
+                "the WhatsApp avatar does not look like a JPEG",
+            )
+            .at(ctx.span(&at.key("avatar_url")), "not `.jpg` or `.jpeg`")
+            .help("WhatsApp recommends a 640x640 JPEG of at most 63 KB");
+            ctx.push(d);
+        }
+    }
+    let sites: Vec<(DocPath, &str)> = p
+        .websites
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (at.key("websites").idx(i), w.as_str()))
+        .collect();
+    ctx.unique(Code::DuplicateValue, "website", sites);
+}
