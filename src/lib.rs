@@ -1,4 +1,5 @@
 //! socialform: configuration-as-code for social customer care.
+pub mod api;
 pub mod apply;
 pub mod backend;
 pub mod catalog;

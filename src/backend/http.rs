@@ -28,23 +28,14 @@ use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
-use serde::{Deserialize, Serialize};
 
 use super::{Backend, BackendError, Refusal};
 
-use crate::catalog::Catalog;
-
-use crate::model::Resource;
+use crate::api::{
+    CatalogAnswer, ErrorBody, IDEMPOTENCY_KEY, PAGE_SIZE, Page, PageQuery, RefusalReason,
+    WriteBody, encode_segment,
+};
 use crate::model::{LiveResource, LiveState, Write, WriteOp};
-
-/// The page size the client asks for (the server's maximum).
-pub const PAGE_SIZE: usize = 1000;
-
-/// The header naming a write's idempotency key.
-pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-
-/// The header the server sets on an answer replayed from an idempotency key.
-pub const IDEMPOTENT_REPLAYED: &str = "Idempotent-Replayed";
 
 /// The largest successful answer read (a page of [`PAGE_SIZE`] resources of a large
 /// workspace is about 1 MB).
@@ -113,93 +104,30 @@ impl std::fmt::Debug for Notify {
     }
 }
 
-/// The catalog of a workspace (`GET /v1/workspaces/{workspace}/catalog`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CatalogAnswer {
-    /// the workspace
-    pub workspace: String,
-    /// what the platform holds that configurations refer to
-    pub catalog: Catalog,
-}
-
-/// One page of a workspace's resources (`GET /v1/workspaces/{workspace}/resources`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Page {
-    /// the workspace's revision when the page was read; bumped by every write
-    pub revision: u64,
-    /// resources in key order
-    pub resources: Vec<LiveResource>,
-    /// the cursor of the next page (`after=`), absent on the last page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next: Option<String>,
-}
-
-/// The body of a create (`POST`) or update (`PUT`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WriteBody {
-    /// the resource's new fields
-    pub resource: Resource,
-    /// the hash of the configuration applied
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub applied_hash: Option<String>,
-    /// the identity of the configuration applying it
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub applied_by: Option<String>,
-}
-
-/// An error answer of the API.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// stable machine code (`unauthorized`, `version_mismatch`, `refused`, ...)
-    pub code: String,
-    /// for people
-    pub message: String,
-    /// on a 412: the resource's version now
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current_version: Option<u64>,
-    /// on a refusal: which rule (`create_bound`, `delete_bound`, `platform_attribute`,
-    /// `account_not_connected`, `unknown_flow`)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// on a refusal: the account or flow concerned
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-}
-
 /// The wire form of a refusal: its reason code and subject.
 pub fn refusal_code(r: &Refusal) -> (&'static str, Option<String>) {
-    match r {
-        Refusal::CreateBound => ("create_bound", None),
-        Refusal::DeleteBound => ("delete_bound", None),
-        Refusal::PlatformAttribute => ("platform_attribute", None),
-        Refusal::AccountNotConnected(a) => ("account_not_connected", Some(a.clone())),
-        Refusal::UnknownFlow(f) => ("unknown_flow", Some(f.clone())),
-    }
+    let (reason, subject) = match r {
+        Refusal::CreateBound => (RefusalReason::CreateBound, None),
+        Refusal::DeleteBound => (RefusalReason::DeleteBound, None),
+        Refusal::PlatformAttribute => (RefusalReason::PlatformAttribute, None),
+        Refusal::AccountNotConnected(a) => (RefusalReason::AccountNotConnected, Some(a.clone())),
+        Refusal::UnknownFlow(f) => (RefusalReason::UnknownFlow, Some(f.clone())),
+    };
+    (reason.as_str(), subject)
 }
 
+/// The refusal a reason code and subject stand for; `None` for a reason this client does
+/// not know.
 fn refusal_from(reason: &str, subject: Option<String>) -> Option<Refusal> {
-    Some(match reason {
-        "create_bound" => Refusal::CreateBound,
-        "delete_bound" => Refusal::DeleteBound,
-        "platform_attribute" => Refusal::PlatformAttribute,
-        "account_not_connected" => Refusal::AccountNotConnected(subject.unwrap_or_default()),
-        "unknown_flow" => Refusal::UnknownFlow(subject.unwrap_or_default()),
-        _ => return None,
-    })
-}
-
-/// Percent-encodes one path segment (everything but unreserved characters).
-pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
+    Some(match reason.parse::<RefusalReason>().ok()? {
+        RefusalReason::CreateBound => Refusal::CreateBound,
+        RefusalReason::DeleteBound => Refusal::DeleteBound,
+        RefusalReason::PlatformAttribute => Refusal::PlatformAttribute,
+        RefusalReason::AccountNotConnected => {
+            Refusal::AccountNotConnected(subject.unwrap_or_default())
         }
-    }
-    out
+        RefusalReason::UnknownFlow => Refusal::UnknownFlow(subject.unwrap_or_default()),
+    })
 }
 
 /// How to reach the platform.
@@ -614,11 +542,11 @@ impl HttpBackend {
                     self.options.max_pages
                 )));
             }
-            let mut path = format!("{ws}/resources?limit={}", self.options.page_size);
-            if let Some(a) = &after {
-                path.push_str("&after=");
-                path.push_str(&encode_segment(a));
-            }
+            let query = PageQuery {
+                limit: Some(self.options.page_size),
+                after: after.clone(),
+            };
+            let path = format!("{ws}/resources?{}", query.encode());
             let answer = self.call(&get(path))?;
             if !answer.status.is_success() {
                 return Err(self.error(&answer, None));
@@ -762,15 +690,6 @@ mod tests {
     }
 
     #[test]
-    fn segments_are_encoded() {
-        assert_eq!(
-            encode_segment(r#"reply_profiles["Care"]"#),
-            "reply_profiles%5B%22Care%22%5D"
-        );
-        assert_eq!(encode_segment("account:x:@a_b"), "account%3Ax%3A%40a_b");
-    }
-
-    #[test]
     fn retry_after_is_bounded_whatever_it_says() {
         let cap = Duration::from_secs(10);
         let with = |v: &str| {
@@ -823,5 +742,6 @@ mod tests {
             let (code, subject) = refusal_code(&r);
             assert_eq!(refusal_from(code, subject), Some(r));
         }
+        assert_eq!(refusal_from("a_rule_of_tomorrow", None), None);
     }
 }

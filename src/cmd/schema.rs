@@ -1,22 +1,41 @@
-//! `socialform schema`: the JSON Schema of the configuration, for editors.
+//! `socialform schema`: the JSON Schema of the configuration, for editors, or the OpenAPI
+//! document of the platform API.
 
 use std::path::PathBuf;
 
 use super::{Error, Outcome};
 
-/// Print the configuration's JSON Schema (generated from the configuration types).
+/// Print the configuration's JSON Schema (generated from the configuration types), or
+/// the platform API's OpenAPI document (generated from its wire types).
 ///
-/// Editors pick it up from a `#:schema ./schemas/socialform.schema.json` first line.
+/// Editors pick the configuration's schema up from a
+/// `#:schema ./schemas/socialform.schema.json` first line.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Which document: `config` (schemas/socialform.schema.json) or `openapi`
+    /// (schemas/openapi.json).
+    #[arg(value_enum, default_value_t = Which::Config)]
+    which: Which,
     /// Write it to this file instead of standard output (its directory is created).
     #[arg(long)]
     out: Option<PathBuf>,
 }
 
+/// The documents `schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Which {
+    /// the configuration's JSON Schema
+    Config,
+    /// the platform API's OpenAPI document
+    Openapi,
+}
+
 /// Runs `schema`.
 pub fn cmd_schema(args: Args) -> Result<Outcome, Error> {
-    let text = socialform::rules::schema::schema_text();
+    let text = match args.which {
+        Which::Config => socialform::rules::schema::schema_text(),
+        Which::Openapi => socialform::api::openapi::openapi_text(),
+    };
     match args.out {
         Some(path) => {
             let write_error = |source| Error::Write {

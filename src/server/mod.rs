@@ -39,12 +39,13 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
 
-use crate::backend::BackendError;
-use crate::backend::http::{
-    CatalogAnswer, ErrorBody, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, Page, WriteBody, refusal_code,
+use crate::api::{
+    CatalogAnswer, ErrorBody, ErrorCode, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, MAX_ADDRESS,
+    MAX_IDEMPOTENCY_KEY, Page, PageQuery, WriteBody,
 };
+use crate::backend::BackendError;
+use crate::backend::http::refusal_code;
 use crate::catalog::Catalog;
 use crate::model::{Kind, Resource, sha256_hex};
 use crate::model::{Write, WriteOp};
@@ -52,11 +53,7 @@ use crate::model::{Write, WriteOp};
 pub use auth::Tokens;
 pub use store::Synchronous;
 
-/// The OpenAPI document of the API, as committed.
-pub const OPENAPI: &str = include_str!("../../schemas/openapi.json");
-
-/// Where the OpenAPI document is committed.
-pub const OPENAPI_FILE: &str = "schemas/openapi.json";
+pub use crate::api::openapi::{OPENAPI, OPENAPI_FILE};
 
 /// How `socialform serve` runs.
 #[derive(Debug, Clone)]
@@ -113,7 +110,7 @@ impl Default for ServeOptions {
             rate_limit: 500.0,
             burst: 1000.0,
             max_body: 1 << 20,
-            max_page: crate::backend::http::PAGE_SIZE,
+            max_page: crate::api::PAGE_SIZE,
             synchronous: Synchronous::Full,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
@@ -244,6 +241,10 @@ struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        debug_assert!(
+            code.parse::<ErrorCode>().is_ok(),
+            "`{code}` is not an api::ErrorCode"
+        );
         ApiError {
             status,
             body: Box::new(ErrorBody {
@@ -551,13 +552,6 @@ async fn get_catalog(
     ))
 }
 
-/// Query of a page read.
-#[derive(Debug, Deserialize)]
-struct PageQuery {
-    limit: Option<usize>,
-    after: Option<String>,
-}
-
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -638,7 +632,7 @@ fn idempotency(
     let key = key
         .to_str()
         .ok()
-        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .filter(|k| !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY)
         .ok_or_else(|| bad_request("Idempotency-Key must be 1 to 255 visible characters"))?;
     let if_match = headers
         .get(header::IF_MATCH)
@@ -680,7 +674,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 fn parse_body(bytes: &[u8]) -> Result<WriteBody, ApiError> {
     let parsed: WriteBody = serde_json::from_slice(bytes)
         .map_err(|e| bad_request(format!("the body is not a write: {e}")))?;
-    if parsed.resource.address.is_empty() || parsed.resource.address.len() > 512 {
+    if parsed.resource.address.is_empty() || parsed.resource.address.len() > MAX_ADDRESS {
         return Err(bad_request(
             "the resource address must be 1 to 512 characters",
         ));
