@@ -356,6 +356,35 @@ pub fn backend_settings(
                 ..backend::http::HttpOptions::default()
             }))
         }
+        BackendKind::Meta => Ok(Settings::Meta(meta_settings(config, &table))),
+    }
+}
+
+/// The `meta` backend's settings: `[backend]` with its defaults, and the declared
+/// profiles (only they are read and written).
+fn meta_settings(config: &Config, table: &BackendTable) -> backend::meta::MetaSettings {
+    let profiles = config
+        .profiles
+        .iter()
+        .filter_map(|(id, p)| {
+            let avatar_url = match p {
+                rules::Profile::Whatsapp(w) => w.avatar_url.clone(),
+                _ => None,
+            };
+            Some(backend::meta::MetaProfile {
+                address: crate::model::Address::profile(id).to_string(),
+                channel: p.channel(),
+                account: p.account()?.to_string(),
+                avatar_url,
+            })
+        })
+        .collect();
+    backend::meta::MetaSettings {
+        api_url: table.api_url().to_string(),
+        api_version: table.api_version().to_string(),
+        token_env: table.token_env().to_string(),
+        account_tokens: table.account_tokens.clone(),
+        profiles,
     }
 }
 
