@@ -100,7 +100,18 @@ pub fn validate(loaded: Loaded) -> Validation {
 
 /// What a valid configuration derives, once: its target, resources and hashes.
 fn derived(config: &Config, conditions: HashMap<String, Condition>) -> Derived {
-    let desired = rules::desired(config, &conditions);
+    let target: Target = config
+        .backend
+        .as_ref()
+        .map(|b| b.kind)
+        .unwrap_or_default()
+        .into();
+    let mut desired = rules::desired(config, &conditions);
+    if target == Target::Meta {
+        // In the normal form the meta backend reads (domains without their slash, locales
+        // by code, `false` absent), so an applied configuration plans to no changes.
+        desired = desired.iter().map(backend::meta::normalize).collect();
+    }
     let hashes: Vec<String> = desired.iter().map(Resource::hash).collect();
     let config_hash = crate::model::config_hash(
         &config.workspace.name,
@@ -108,12 +119,7 @@ fn derived(config: &Config, conditions: HashMap<String, Condition>) -> Derived {
         hashes.iter().map(String::as_str),
     );
     Derived {
-        target: config
-            .backend
-            .as_ref()
-            .map(|b| b.kind)
-            .unwrap_or_default()
-            .into(),
+        target,
         conditions,
         desired,
         hashes,
