@@ -393,6 +393,22 @@ fn plan_apply_drift_and_stale_plans_within_the_budget() {
     let out = run(work.path(), &["plan", d, "--detailed-exitcode"]);
     expect(&out, 0, "no changes once applied again");
 
+    // Import writes what is live, locales included, and plans to no changes.
+    let imported = work.path().join("imported");
+    let out = run(
+        work.path(),
+        &["import", d, "--out", imported.to_str().unwrap()],
+    );
+    expect(&out, 0, "import");
+    let fb = std::fs::read_to_string(imported.join("profiles/facebook.toml")).unwrap();
+    assert!(fb.contains("fr_FR") && fb.contains("Bonjour"), "{fb}");
+    assert!(fb.contains("whitelisted_domains"), "{fb}");
+    let out = run(
+        work.path(),
+        &["plan", imported.to_str().unwrap(), "--detailed-exitcode"],
+    );
+    expect(&out, 0, "the imported configuration plans to no changes");
+
     // A removed key is deleted: one DELETE of that property, nothing else.
     std::fs::write(dir.join("socialform.toml"), config(&emu, &avatar, false)).unwrap();
     emu.take_counts();
