@@ -266,14 +266,25 @@ impl<'a> Ctx<'a> {
 
     /// The platform the configuration is written for (its root `[backend] kind`), whose
     /// rules apply.
+    /// Read from the document, so that a `[backend]` with another error (a secret, a
+    /// bad `api_version`) still names its target.
     pub fn target(&self) -> crate::model::Target {
-        self.input
-            .config
-            .backend
-            .as_ref()
-            .map(|b| b.kind)
-            .unwrap_or_default()
-            .into()
+        let written = self
+            .input
+            .tree
+            .get("backend")
+            .and_then(|b| b.get("kind"))
+            .and_then(Node::as_str)
+            .and_then(|k| k.parse::<crate::model::Target>().ok());
+        written.unwrap_or_else(|| {
+            self.input
+                .config
+                .backend
+                .as_ref()
+                .map(|b| b.kind)
+                .unwrap_or_default()
+                .into()
+        })
     }
 
     /// The span of the value at a path.

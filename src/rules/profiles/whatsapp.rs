@@ -109,13 +109,27 @@ pub(super) fn check(ctx: &mut Ctx<'_>, at: &DocPath, p: &WhatsappProfile) {
             .next()
             .unwrap_or(url)
             .to_ascii_lowercase();
-        if !(bare.ends_with(".jpg") || bare.ends_with(".jpeg")) {
+        // On Meta, `apply` uploads the picture itself, and the Cloud API takes PNG too.
+        let png_too = target == crate::model::Target::Meta;
+        let jpeg = bare.ends_with(".jpg") || bare.ends_with(".jpeg");
+        if !(jpeg || (png_too && bare.ends_with(".png"))) {
+            let (label, help) = if png_too {
+                (
+                    "not `.jpg`, `.jpeg` or `.png`",
+                    "on `meta`, `apply` downloads the picture and uploads it to WhatsApp, which takes a JPEG or PNG (at most 5 MB; a 640x640 JPEG is recommended)",
+                )
+            } else {
+                (
+                    "not `.jpg` or `.jpeg`",
+                    "WhatsApp recommends a 640x640 JPEG of at most 63 KB",
+                )
+            };
             let d = Diagnostic::new(
                 Code::AvatarNotJpeg,
                 "the WhatsApp avatar does not look like a JPEG",
             )
-            .at(ctx.span(&at.key("avatar_url")), "not `.jpg` or `.jpeg`")
-            .help("WhatsApp recommends a 640x640 JPEG of at most 63 KB");
+            .at(ctx.span(&at.key("avatar_url")), label)
+            .help(help);
             ctx.push(d);
         }
     }
