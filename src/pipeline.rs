@@ -100,7 +100,18 @@ pub fn validate(loaded: Loaded) -> Validation {
 
 /// What a valid configuration derives, once: its target, resources and hashes.
 fn derived(config: &Config, conditions: HashMap<String, Condition>) -> Derived {
-    let desired = rules::desired(config, &conditions);
+    let target: Target = config
+        .backend
+        .as_ref()
+        .map(|b| b.kind)
+        .unwrap_or_default()
+        .into();
+    let mut desired = rules::desired(config, &conditions);
+    if target == Target::Meta {
+        // In the normal form the meta backend reads (domains without their slash, locales
+        // by code, `false` absent), so an applied configuration plans to no changes.
+        desired = desired.iter().map(backend::meta::normalize).collect();
+    }
     let hashes: Vec<String> = desired.iter().map(Resource::hash).collect();
     let config_hash = crate::model::config_hash(
         &config.workspace.name,
@@ -108,12 +119,7 @@ fn derived(config: &Config, conditions: HashMap<String, Condition>) -> Derived {
         hashes.iter().map(String::as_str),
     );
     Derived {
-        target: config
-            .backend
-            .as_ref()
-            .map(|b| b.kind)
-            .unwrap_or_default()
-            .into(),
+        target,
         conditions,
         desired,
         hashes,
@@ -356,6 +362,35 @@ pub fn backend_settings(
                 ..backend::http::HttpOptions::default()
             }))
         }
+        BackendKind::Meta => Ok(Settings::Meta(meta_settings(config, &table))),
+    }
+}
+
+/// The `meta` backend's settings: `[backend]` with its defaults, and the declared
+/// profiles (only they are read and written).
+fn meta_settings(config: &Config, table: &BackendTable) -> backend::meta::MetaSettings {
+    let profiles = config
+        .profiles
+        .iter()
+        .filter_map(|(id, p)| {
+            let avatar_url = match p {
+                rules::Profile::Whatsapp(w) => w.avatar_url.clone(),
+                _ => None,
+            };
+            Some(backend::meta::MetaProfile {
+                address: crate::model::Address::profile(id).to_string(),
+                channel: p.channel(),
+                account: p.account()?.to_string(),
+                avatar_url,
+            })
+        })
+        .collect();
+    backend::meta::MetaSettings {
+        api_url: table.api_url().to_string(),
+        api_version: table.api_version().to_string(),
+        token_env: table.token_env().to_string(),
+        account_tokens: table.account_tokens.clone(),
+        profiles,
     }
 }
 

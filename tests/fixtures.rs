@@ -15,6 +15,12 @@ use socialform::pipeline::Validation;
 type Key = (String, usize, String);
 
 fn expectations(case: &Path) -> Vec<Key> {
+    expectations_on(case, None)
+}
+
+/// The expectations of a case on `target` (`None`: every code written, whatever its
+/// target).
+fn expectations_on(case: &Path, target: Option<&str>) -> Vec<Key> {
     let files: Vec<PathBuf> = if case.is_dir() {
         let mut out = Vec::new();
         collect(case, &mut out);
@@ -35,7 +41,13 @@ fn expectations(case: &Path) -> Vec<Key> {
                 rest = r;
             }
             for code in rest.split_whitespace() {
-                expected.push((name.clone(), line_no, code.to_string()));
+                let (only, code) = match code.split_once('=') {
+                    Some((t, c)) => (Some(t), c),
+                    None => (None, code),
+                };
+                if target.is_none() || only.is_none() || only == target {
+                    expected.push((name.clone(), line_no, code.to_string()));
+                }
             }
         }
     }
@@ -65,6 +77,10 @@ fn load(case: &Path) -> Result<Validation, LoadError> {
 }
 
 fn run_case(case: &Path) -> Result<(), String> {
+    run_case_expecting(case, expectations(case))
+}
+
+fn run_case_expecting(case: &Path, expected: Vec<Key>) -> Result<(), String> {
     let validation = load(case).map_err(|e| format!("{}: load failed: {e}", case.display()))?;
     let valid;
     let (diagnostics, sources) =
@@ -100,7 +116,6 @@ fn run_case(case: &Path) -> Result<(), String> {
         })
         .collect();
     actual.sort();
-    let expected = expectations(case);
     if actual != expected {
         let rendered = socialform::diagnostics::render(
             &diagnostics,
@@ -179,10 +194,68 @@ fn live_fixtures_report_exactly_their_annotations() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A `targets/` case on `target`: a copy whose `kind = "sandbox"` line names `target`,
+/// with the same file name and lines.
+fn on_target(case: &Path, target: &str, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(case).unwrap();
+    assert!(
+        text.lines().any(|l| l.trim() == "kind = \"sandbox\""),
+        "{}: a targets/ case has `kind = \"sandbox\"` in its [backend]",
+        case.display()
+    );
+    let out: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.trim() == "kind = \"sandbox\"" {
+                format!("kind = \"{target}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let copy = dir.join(case.file_name().unwrap());
+    std::fs::write(&copy, out.join("\n") + "\n").unwrap();
+    copy
+}
+
+#[test]
+fn target_fixtures_differ_where_the_targets_do() {
+    let cases = cases("targets");
+    assert!(cases.len() >= 3);
+    let mut failures = Vec::new();
+    for case in &cases {
+        for target in ["sandbox", "meta"] {
+            let dir = tempfile::tempdir().unwrap();
+            let copy = on_target(case, target, dir.path());
+            let expected = expectations_on(case, Some(target));
+            if let Err(e) = run_case_expecting(&copy, expected) {
+                failures.push(format!("on {target}: {e}"));
+            }
+        }
+        let (meta, sandbox) = (
+            expectations_on(case, Some("meta")),
+            expectations_on(case, Some("sandbox")),
+        );
+        assert_ne!(
+            meta,
+            sandbox,
+            "{}: the same on both targets",
+            case.display()
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn every_code_has_a_fixture() {
     let mut covered: BTreeMap<String, usize> = BTreeMap::new();
-    let all = [cases("invalid"), cases("valid"), cases("live")].concat();
+    let all = [
+        cases("invalid"),
+        cases("valid"),
+        cases("live"),
+        cases("targets"),
+    ]
+    .concat();
     for case in &all {
         for (_, _, code) in expectations(case) {
             *covered.entry(code).or_default() += 1;
@@ -202,7 +275,7 @@ fn every_code_has_a_fixture() {
 
 #[test]
 fn examples_validate_clean() {
-    for example in ["examples/acme", "examples/minimal"] {
+    for example in ["examples/acme", "examples/minimal", "examples/meta-bot"] {
         let loaded = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(example)).unwrap();
         let bad: Vec<_> = loaded
             .diagnostics

@@ -196,6 +196,8 @@ pub enum Settings {
     },
     /// the platform API over HTTP
     Http(http::HttpOptions),
+    /// Meta's Graph API (tokens read from the environment when it opens)
+    Meta(meta::MetaSettings),
 }
 
 /// Where a sandbox keeps its state and its catalog.
@@ -245,5 +247,6 @@ pub fn open(
             on_wait,
         )?)),
         Settings::Http(options) => Ok(Box::new(http::HttpBackend::new(options)?)),
+        Settings::Meta(settings) => Ok(Box::new(meta::MetaBackend::new(settings)?)),
     }
 }

@@ -190,7 +190,9 @@ pub fn cmd_import(args: Args, color: Color) -> Result<Outcome, Error> {
             let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
             format!(" --sandbox {}", import::relative_path(&cwd, &files.state))
         }
-        socialform::rules::BackendKind::Http => String::new(),
+        socialform::rules::BackendKind::Http | socialform::rules::BackendKind::Meta => {
+            String::new()
+        }
     };
     if adopted {
         errln!(

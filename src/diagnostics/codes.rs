@@ -79,6 +79,12 @@ codes! {
     GetStartedWithIceBreakers = ("profiles::get_started_with_ice_breakers", Error, "Get Started together with ice breakers, which replace it");
     MenuItemTarget = ("facebook::menu_item_target", Error, "a persistent menu item without exactly one of `flow` and `url`");
     CaseFlowOverlap = ("facebook::case_creation_flow_overlap", Warning, "a case creation flow together with ice breakers, Get Started or a menu");
+    IceBreakersHideGetStarted = ("meta::ice_breakers_hide_get_started", Warning, "on `meta`: Get Started together with ice breakers, which Meta shows instead of the button");
+    MenuNeedsGetStarted = ("meta::menu_needs_get_started", Error, "on `meta`: a persistent menu without a Get Started button, which Meta does not show");
+    WhitelistedDomain = ("facebook::whitelisted_domain", Error, "a whitelisted domain that is not the https URL of a domain (an IP address, `localhost`, a path)");
+    ComposerNeedsMenu = ("facebook::composer_needs_menu", Error, "`composer_input_disabled = true` without a persistent menu");
+    UnknownLocale = ("locales::unknown", Error, "a locale code Meta does not support (with a suggestion when one is close)");
+    LocaleWithoutDefault = ("locales::without_default", Error, "a locale variant of a key the profile itself does not set (Meta requires a default)");
     AvatarNotJpeg = ("whatsapp::avatar_not_jpeg", Warning, "a WhatsApp avatar URL that does not end in `.jpg` or `.jpeg`");
     // Groups.
     UnknownMember = ("groups::unknown_member", Error, "a group item that names no declared profile or group");
@@ -111,6 +117,7 @@ codes! {
     // Backend.
     SecretInConfig = ("backend::secret_in_config", Error, "a token, secret or password written in `[backend]`");
     BackendUrlRequired = ("backend::url_required", Error, "`kind = \"http\"` without `url`");
+    NotOnTarget = ("backend::not_on_target", Error, "a table or key that the target does not have (on `meta`: anything but facebook, instagram and whatsapp profiles, and the platform-only keys)");
     BackendKeyForOtherKind = ("backend::key_for_other_kind", Error, "a `[backend]` key that the chosen kind does not use");
     // Checks against the live catalog, at plan time.
     UnknownFlow = ("refs::unknown_flow", Error, "a flow the platform does not have");

@@ -85,6 +85,8 @@ const FACEBOOK: ChannelSpec = ChannelSpec {
         "get_started.flow",
         "persistent_menu[].flow",
         "case_creation_flow",
+        "locales.*.ice_breakers[].flow",
+        "locales.*.persistent_menu[].flow",
     ],
 };
 
@@ -94,7 +96,13 @@ const INSTAGRAM: ChannelSpec = ChannelSpec {
     bound: true,
     account_pattern: Some(DIGITS_PATTERN),
     matched_by_user_id: true,
-    flow_fields: &["ice_breakers[].flow", "get_started.flow"],
+    flow_fields: &[
+        "ice_breakers[].flow",
+        "get_started.flow",
+        "persistent_menu[].flow",
+        "locales.*.ice_breakers[].flow",
+        "locales.*.persistent_menu[].flow",
+    ],
 };
 
 const WHATSAPP: ChannelSpec = ChannelSpec {
@@ -173,13 +181,19 @@ pub enum FlowStep<'a> {
     Key(&'a str),
     /// every item of a list
     Each,
+    /// every entry of a table (`*`: the variants of `locales`)
+    Entries,
 }
 
 /// The steps of a flow-field path: `ice_breakers[].flow` is `ice_breakers`, every item,
-/// `flow`.
+/// `flow`; `locales.*.greeting` is `locales`, every entry, `greeting`.
 pub fn flow_steps(field: &str) -> Vec<FlowStep<'_>> {
     let mut out = Vec::new();
     for part in field.split('.') {
+        if part == "*" {
+            out.push(FlowStep::Entries);
+            continue;
+        }
         match part.strip_suffix("[]") {
             Some(key) => {
                 out.push(FlowStep::Key(key));
@@ -211,6 +225,15 @@ mod tests {
             [
                 FlowStep::Key("ice_breakers"),
                 FlowStep::Each,
+                FlowStep::Key("flow")
+            ]
+        );
+        assert_eq!(
+            flow_steps("locales.*.get_started.flow"),
+            [
+                FlowStep::Key("locales"),
+                FlowStep::Entries,
+                FlowStep::Key("get_started"),
                 FlowStep::Key("flow")
             ]
         );

@@ -8,6 +8,7 @@ pub mod channel;
 pub mod id;
 pub mod kind;
 pub mod live;
+pub mod locale;
 mod resource;
 pub mod target;
 #[cfg(test)]

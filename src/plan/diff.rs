@@ -119,6 +119,28 @@ mod tests {
     }
 
     #[test]
+    fn locales_diff_per_locale_and_key() {
+        let ice = |q: &str| json!([{"question": q, "flow": "f"}]);
+        let before = map(json!({"ice_breakers": ice("Hi?"), "locales": {
+            "fr_FR": {"ice_breakers": ice("Salut ?"), "greeting": "Bonjour"},
+            "es_LA": {"ice_breakers": ice("Hola?")}}}));
+        let after = map(json!({"ice_breakers": ice("Hi?"), "locales": {
+            "fr_FR": {"ice_breakers": ice("Bonjour ?"), "greeting": "Bonjour"},
+            "de_DE": {"ice_breakers": ice("Hallo?")}}}));
+        let d = diff(&before, &after);
+        let paths: Vec<&str> = d.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "locales.fr_FR.ice_breakers",
+                "locales.de_DE",
+                "locales.es_LA"
+            ]
+        );
+        assert_eq!(d[0].after, ice("Bonjour ?"));
+    }
+
+    #[test]
     fn nested_tables_by_path_lists_whole() {
         let before = map(
             json!({"a": 1, "r": {"type": "agent", "follow_up": "x"}, "l": [1, 2], "gone": true, "n": null}),

@@ -57,6 +57,8 @@ pub(crate) struct LiveCtx<'a> {
     /// the catalog's accounts of each channel, for help lines
     pub accounts_by_channel: HashMap<&'a str, Vec<&'a str>>,
     pub flows: HashSet<&'a str>,
+    /// the platform the configuration is written for
+    pub target: crate::model::Target,
     pub brands: HashMap<&'a str, &'a Brand>,
     pub channels: HashMap<&'a str, &'a MessagingChannel>,
     pub bots: HashMap<&'a str, &'a Bot>,
@@ -90,6 +92,12 @@ pub(crate) fn check(tree: &Node, config: &Config, catalog: &Catalog) -> Vec<Diag
             by
         },
         flows: catalog.flows.iter().map(String::as_str).collect(),
+        target: config
+            .backend
+            .as_ref()
+            .map(|b| b.kind)
+            .unwrap_or_default()
+            .into(),
         brands: index(&catalog.brands, |b| b.name.as_str()),
         channels: index(&catalog.channels, |c| c.name.as_str()),
         bots: index(&catalog.bots, |b| b.name.as_str()),

@@ -18,6 +18,7 @@ pub mod proactive;
 pub mod profiles;
 pub mod reply;
 pub mod schema;
+mod targets;
 pub mod workspace;
 
 use std::collections::HashMap;
@@ -43,8 +44,9 @@ pub use proactive::{
     RawValue, Response, Sending, Trigger,
 };
 pub use profiles::{
-    Button, CustomProfile, FacebookProfile, GetStarted, IceBreaker, InstagramProfile,
-    LiveChatProfile, MenuItem, Profile, Vertical, WhatsappProfile, XButton, XProfile,
+    Button, CustomProfile, FacebookLocale, FacebookProfile, GetStarted, IceBreaker,
+    InstagramLocale, InstagramProfile, LiveChatProfile, MenuItem, Profile, Vertical,
+    WhatsappProfile, XButton, XProfile,
 };
 pub use reply::{Folder, Mailbox, ReplyProfiles};
 pub use workspace::{BackendKind, BackendTable, Workspace};
@@ -183,6 +185,7 @@ pub fn check(input: &Input<'_>) -> Findings {
     caps::check(&mut ctx);
     allow::check(&mut ctx);
     workspace::rules::check(&mut ctx);
+    targets::check(&mut ctx);
     profiles::check(&mut ctx);
     groups::rules::check(&mut ctx);
     reply::rules::check(&mut ctx);
@@ -259,6 +262,29 @@ impl<'a> Ctx<'a> {
     /// so a rule can walk it while it reports).
     pub fn config(&self) -> &'a Config {
         self.input.config
+    }
+
+    /// The platform the configuration is written for (its root `[backend] kind`), whose
+    /// rules apply.
+    /// Read from the document, so that a `[backend]` with another error (a secret, a
+    /// bad `api_version`) still names its target.
+    pub fn target(&self) -> crate::model::Target {
+        let written = self
+            .input
+            .tree
+            .get("backend")
+            .and_then(|b| b.get("kind"))
+            .and_then(Node::as_str)
+            .and_then(|k| k.parse::<crate::model::Target>().ok());
+        written.unwrap_or_else(|| {
+            self.input
+                .config
+                .backend
+                .as_ref()
+                .map(|b| b.kind)
+                .unwrap_or_default()
+                .into()
+        })
     }
 
     /// The span of the value at a path.

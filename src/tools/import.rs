@@ -402,7 +402,8 @@ pub fn relative_path(from_dir: &Path, to: &Path) -> String {
     }
 }
 
-/// The `[backend]` of the imported configuration. An `http` backend is copied as it is.
+/// The `[backend]` of the imported configuration. An `http` or `meta` backend is copied
+/// as it is.
 /// A sandbox keeps the defaults: its state and catalog are files of the source
 /// directory, and a configuration may not name files outside its own directory, so the
 /// imported one reads the source's sandbox through `--sandbox` (or `SOCIALFORM_SANDBOX`),
@@ -410,14 +411,8 @@ pub fn relative_path(from_dir: &Path, to: &Path) -> String {
 pub fn backend_for(source: Option<&BackendTable>) -> BackendTable {
     let b = source.cloned().unwrap_or_default();
     match b.kind {
-        BackendKind::Sandbox => BackendTable {
-            kind: BackendKind::Sandbox,
-            path: None,
-            catalog: None,
-            url: None,
-            token_env: None,
-        },
-        BackendKind::Http => b,
+        BackendKind::Sandbox => BackendTable::default(),
+        BackendKind::Http | BackendKind::Meta => b,
     }
 }
 
@@ -948,14 +943,14 @@ mod tests {
         let state = live(vec![(
             "profile.wa",
             Kind::Profile,
-            json!({"channel": "whatsapp", "account": "9"}),
+            json!({"channel": "whatsapp", "account": "9", "vertical": "spaceship"}),
             true,
         )]);
         let got = import(&state, "w", None, &Options::default());
         assert!(got.config.profiles.is_empty());
         assert!(
             matches!(&got.notes[0], Note::Undecodable { address, reason }
-            if address == "profile.wa" && reason.contains("address"))
+            if address == "profile.wa" && reason.contains("spaceship"))
         );
     }
 

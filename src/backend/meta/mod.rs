@@ -85,14 +85,14 @@ use messenger::{Messenger, Prop, Surface};
 use whatsapp::Business;
 
 /// Meta's Graph API.
-pub const DEFAULT_API_URL: &str = "https://graph.facebook.com";
+pub const DEFAULT_API_URL: &str = crate::model::target::META_API_URL;
 
 /// The Graph API version used unless the configuration names one: v26.0, released on
 /// 29 July 2026 (Graph API changelog).
-pub const DEFAULT_API_VERSION: &str = "v26.0";
+pub const DEFAULT_API_VERSION: &str = crate::model::target::META_API_VERSION;
 
 /// The environment variable holding the token of accounts without their own.
-pub const DEFAULT_TOKEN_ENV: &str = "META_TOKEN";
+pub const DEFAULT_TOKEN_ENV: &str = crate::model::target::META_TOKEN_ENV;
 
 /// How many accounts are read, or written, at once: few, since Meta's limits are per
 /// Page and per app, and a run manages a handful of accounts.

@@ -42,7 +42,7 @@ use serde_json::{Map, Value, json};
 use url::{Host, Url};
 
 use super::errors::GraphError;
-use super::locales;
+use crate::model::locale as locales;
 
 /// A Messenger profile: property name to value, in the order they were set.
 pub type Profile = Map<String, Value>;

@@ -21,7 +21,6 @@
 
 pub mod accounts;
 pub mod errors;
-pub mod locales;
 pub mod messenger;
 pub mod state;
 pub mod upload;

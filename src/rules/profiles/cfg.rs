@@ -54,3 +54,72 @@ pub struct MenuItem {
     #[schemars(pattern(URL_PATTERN))]
     pub url: Option<String>,
 }
+
+/// `[profiles.<id>.locales.<code>]` of a Facebook profile: what customers whose language
+/// is `<code>` see instead of the profile's own (default) greeting, ice breakers and menu.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FacebookLocale {
+    /// The greeting in this locale, at most 160 characters; needs the profile's `greeting`.
+    #[schemars(length(max = FB_GREETING))]
+    pub greeting: Option<String>,
+    /// The ice breakers in this locale; need the profile's `ice_breakers`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ice_breakers: Vec<IceBreaker>,
+    /// The persistent menu in this locale; needs the profile's `persistent_menu`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub persistent_menu: Vec<MenuItem>,
+}
+
+/// `[profiles.<id>.locales.<code>]` of an Instagram profile: ice breakers and menu (no
+/// greeting on Instagram).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstagramLocale {
+    /// The ice breakers in this locale; need the profile's `ice_breakers`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ice_breakers: Vec<IceBreaker>,
+    /// The persistent menu in this locale; needs the profile's `persistent_menu`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub persistent_menu: Vec<MenuItem>,
+}
+
+/// What one locale of a Messenger profile shows, whichever its channel: what the rules
+/// check per locale.
+#[derive(Debug, Clone, Copy)]
+pub struct Variant<'a> {
+    /// the greeting (Facebook only)
+    pub greeting: Option<&'a str>,
+    /// the ice breakers
+    pub ice_breakers: &'a [IceBreaker],
+    /// the persistent menu
+    pub persistent_menu: &'a [MenuItem],
+}
+
+impl FacebookLocale {
+    /// Its variant, for the rules.
+    pub fn variant(&self) -> Variant<'_> {
+        Variant {
+            greeting: self.greeting.as_deref(),
+            ice_breakers: &self.ice_breakers,
+            persistent_menu: &self.persistent_menu,
+        }
+    }
+}
+
+impl InstagramLocale {
+    /// Its variant, for the rules.
+    pub fn variant(&self) -> Variant<'_> {
+        Variant {
+            greeting: None,
+            ice_breakers: &self.ice_breakers,
+            persistent_menu: &self.persistent_menu,
+        }
+    }
+}
+
+/// `false`, which a switch's default leaves unwritten.
+pub(crate) fn is_false(b: &bool) -> bool {
+    !*b
+}

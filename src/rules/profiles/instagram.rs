@@ -4,9 +4,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use super::cfg::{GetStarted, IceBreaker};
+use indexmap::IndexMap;
+
+use super::cfg::{GetStarted, IceBreaker, InstagramLocale, MenuItem, Variant};
 use crate::config::DocPath;
 use crate::rules::{Ctx, limits::*};
+
+// IG_ICE_BREAKERS and the menu limits are checked per locale by `messenger.rs`.
 
 /// `channel = "instagram"`.
 #[skip_serializing_none]
@@ -21,18 +25,34 @@ pub struct InstagramProfile {
     pub color: Option<String>,
     /// At most 4 ice breakers, shown only on a customer's first conversation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = IG_ICE_BREAKERS))]
     pub ice_breakers: Vec<IceBreaker>,
-    /// The Get Started button; not together with `ice_breakers`.
+    /// The Get Started button; not together with `ice_breakers` on `sandbox` and `http`,
+    /// required by a `persistent_menu` on `meta`.
     pub get_started: Option<GetStarted>,
+    /// Persistent menu items: at most 3 on `sandbox` and `http`, 20 on `meta`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub persistent_menu: Vec<MenuItem>,
+    /// Per-locale variants of `ice_breakers` and `persistent_menu` (no greeting on
+    /// Instagram), keyed by a Meta locale code.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub locales: IndexMap<String, InstagramLocale>,
 }
 
 pub(super) fn check(ctx: &mut Ctx<'_>, at: &DocPath, p: &InstagramProfile) {
-    super::ice_breakers_vs_get_started(
-        ctx,
-        at,
-        !p.ice_breakers.is_empty(),
-        p.get_started.is_some(),
-    );
-    super::questions(ctx, at, p.ice_breakers.iter().map(|q| q.question.clone()));
+    let profile = super::messenger::Profile {
+        channel: "instagram",
+        default: Variant {
+            greeting: None,
+            ice_breakers: &p.ice_breakers,
+            persistent_menu: &p.persistent_menu,
+        },
+        get_started: p.get_started.as_ref(),
+        locales: p
+            .locales
+            .iter()
+            .map(|(code, l)| (code.as_str(), l.variant()))
+            .collect(),
+        greeting: None,
+    };
+    super::messenger::check(ctx, at, &profile);
 }

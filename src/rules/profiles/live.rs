@@ -1,6 +1,6 @@
 //! The profiles' checks against the live catalog: every flow field of its channel
 //! ([`crate::model::ChannelSpec::flow_fields`]) names a flow that exists, and a bound
-//! profile's account is connected.
+//! profile's account is connected. On `meta` flows are payloads, not checked.
 
 use crate::config::{DocPath, Node};
 use crate::diagnostics::{Code, Diagnostic};
@@ -43,6 +43,11 @@ fn flow_values<'t>(node: &'t Node, base: &DocPath, field: &str) -> Vec<(DocPath,
                         next.push((path.key(k), child));
                     }
                 }
+                FlowStep::Entries => {
+                    if let Some(t) = node.as_table() {
+                        next.extend(t.iter().map(|(k, n)| (path.key(k), n)));
+                    }
+                }
                 FlowStep::Each => {
                     if let crate::config::tree::Value::Array(items) = &node.value {
                         next.extend(items.iter().enumerate().map(|(i, n)| (path.idx(i), n)));
@@ -63,7 +68,9 @@ pub(crate) fn check(c: &mut LiveCtx<'_>) {
     let tree = c.tree;
     for (id, profile) in &config.profiles {
         let base = DocPath::keys(["profiles", id.as_str()]);
-        if let Some(node) = tree.at(&base) {
+        // On Meta a flow is the payload sent to the bot: there is no flow catalog.
+        let flows_checked = !crate::rules::limits::rules_of(c.target).flows_are_payloads;
+        if let Some(node) = tree.at(&base).filter(|_| flows_checked) {
             for field in profile.channel().spec().flow_fields {
                 for (path, flow_name) in flow_values(node, &base, field) {
                     flow(c, path, flow_name);

@@ -7,6 +7,7 @@ pub mod facebook;
 pub mod instagram;
 pub(crate) mod live;
 pub mod live_chat;
+mod messenger;
 pub mod whatsapp;
 pub mod x;
 
@@ -20,7 +21,7 @@ use crate::diagnostics::{Code, Diagnostic, text};
 use crate::model::{Address, Channel, Resource};
 use crate::rules::{Config, Ctx};
 
-pub use cfg::{Button, GetStarted, IceBreaker, MenuItem};
+pub use cfg::{Button, FacebookLocale, GetStarted, IceBreaker, InstagramLocale, MenuItem};
 pub use facebook::FacebookProfile;
 pub use instagram::InstagramProfile;
 pub use live_chat::LiveChatProfile;

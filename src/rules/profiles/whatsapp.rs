@@ -6,7 +6,7 @@ use serde_with::skip_serializing_none;
 
 use crate::config::DocPath;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::rules::{Ctx, limits::*};
+use crate::rules::{Ctx, limits, limits::*};
 
 /// A WhatsApp business category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -51,17 +51,17 @@ pub struct WhatsappProfile {
     /// Profile picture URL; WhatsApp recommends a 640x640 JPEG of at most 63 KB.
     #[schemars(pattern(URL_PATTERN))]
     pub avatar_url: Option<String>,
-    /// Business address, at most 256 characters.
+    /// Business address, at most 256 characters; required on `sandbox` and `http`.
     #[schemars(length(max = WA_ADDRESS))]
-    pub address: String,
-    /// Business description, at most 256 characters.
-    #[schemars(length(max = WA_DESCRIPTION))]
-    pub description: String,
+    pub address: Option<String>,
+    /// Business description: required and at most 256 characters on `sandbox` and
+    /// `http`, optional and at most 512 on `meta`.
+    pub description: Option<String>,
     /// Contact e-mail, at most 128 characters.
     #[schemars(length(max = WA_EMAIL), pattern(EMAIL_PATTERN))]
     pub email: Option<String>,
-    /// Business category.
-    pub vertical: Vertical,
+    /// Business category; required on `sandbox` and `http`.
+    pub vertical: Option<Vertical>,
     /// At most 2 http(s) URLs of at most 256 characters each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = WA_WEBSITES), inner(length(max = WA_WEBSITE), pattern(URL_PATTERN)))]
@@ -69,19 +69,67 @@ pub struct WhatsappProfile {
 }
 
 pub(super) fn check(ctx: &mut Ctx<'_>, at: &DocPath, p: &WhatsappProfile) {
+    let target = ctx.target();
+    if limits::rules_of(target).whatsapp_details_required {
+        let required = [
+            ("address", p.address.is_some(), "the business address"),
+            (
+                "description",
+                p.description.is_some(),
+                "the business description",
+            ),
+            ("vertical", p.vertical.is_some(), "the business category"),
+        ];
+        for (key, set, what) in required {
+            // A key written with a bad value is reported by the schema, not as missing.
+            if !set && ctx.input.tree.at(&at.key(key)).is_none() {
+                let d = Diagnostic::new(
+                    Code::MissingKey,
+                    format!("`{at}` is missing the required key `{key}`"),
+                )
+                .at(ctx.key_span(at), format!("`{key}` is required here"))
+                .help(format!(
+                    "add `{key} = ...`: {what}, required on {} ({}); optional on `meta`",
+                    limits::Targets::Platform.describe(),
+                    limits::rules_of(target).source
+                ));
+                ctx.push(d);
+            }
+        }
+    }
+    if let (Some(text), Some(l)) = (
+        &p.description,
+        limits::for_target("whatsapp.description", target),
+    ) {
+        super::messenger::too_long(ctx, &at.key("description"), text, l);
+    }
     if let Some(url) = &p.avatar_url {
         let bare = url
             .split(['?', '#'])
             .next()
             .unwrap_or(url)
             .to_ascii_lowercase();
-        if !(bare.ends_with(".jpg") || bare.ends_with(".jpeg")) {
+        // On Meta, `apply` uploads the picture itself, and the Cloud API takes PNG too.
+        let png_too = target == crate::model::Target::Meta;
+        let jpeg = bare.ends_with(".jpg") || bare.ends_with(".jpeg");
+        if !(jpeg || (png_too && bare.ends_with(".png"))) {
+            let (label, help) = if png_too {
+                (
+                    "not `.jpg`, `.jpeg` or `.png`",
+                    "on `meta`, `apply` downloads the picture and uploads it to WhatsApp, which takes a JPEG or PNG (at most 5 MB; a 640x640 JPEG is recommended)",
+                )
+            } else {
+                (
+                    "not `.jpg` or `.jpeg`",
+                    "WhatsApp recommends a 640x640 JPEG of at most 63 KB",
+                )
+            };
             let d = Diagnostic::new(
                 Code::AvatarNotJpeg,
                 "the WhatsApp avatar does not look like a JPEG",
             )
-            .at(ctx.span(&at.key("avatar_url")), "not `.jpg` or `.jpeg`")
-            .help("WhatsApp recommends a 640x640 JPEG of at most 63 KB");
+            .at(ctx.span(&at.key("avatar_url")), label)
+            .help(help);
             ctx.push(d);
         }
     }

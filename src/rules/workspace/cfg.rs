@@ -1,6 +1,7 @@
 //! `[workspace]` and `[backend]`: which workspace a configuration manages and where its
 //! live state is read and written.
 
+use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
@@ -36,6 +37,8 @@ pub enum BackendKind {
     Sandbox,
     /// The platform API over HTTP.
     Http,
+    /// Meta's Graph API, directly: Facebook, Instagram and WhatsApp profiles only.
+    Meta,
 }
 
 impl From<BackendKind> for Target {
@@ -43,6 +46,7 @@ impl From<BackendKind> for Target {
         match kind {
             BackendKind::Sandbox => Target::Sandbox,
             BackendKind::Http => Target::Http,
+            BackendKind::Meta => Target::Meta,
         }
     }
 }
@@ -53,7 +57,7 @@ impl From<BackendKind> for Target {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Backend")]
 pub struct BackendTable {
-    /// `sandbox` (default) or `http`.
+    /// `sandbox` (default), `http` or `meta`.
     #[serde(default)]
     pub kind: BackendKind,
     /// Sandbox only: the state file, relative to the configuration directory.
@@ -65,9 +69,22 @@ pub struct BackendTable {
     /// HTTP only: base URL of the platform API.
     #[schemars(pattern(URL_PATTERN))]
     pub url: Option<String>,
-    /// HTTP only: the environment variable that holds the bearer token.
+    /// HTTP and meta: the environment variable that holds the bearer token
+    /// (`SOCIALFORM_TOKEN`, or `META_TOKEN` for meta).
     #[schemars(length(min = 1))]
     pub token_env: Option<String>,
+    /// Meta only: base URL of the Graph API (default `https://graph.facebook.com`).
+    #[schemars(pattern(URL_PATTERN))]
+    pub api_url: Option<String>,
+    /// Meta only: the Graph API version, the `vNN.0` path segment (default `v26.0`).
+    #[schemars(pattern(API_VERSION_PATTERN))]
+    pub api_version: Option<String>,
+    /// Meta only: account id -> the environment variable holding that Page's (or phone
+    /// number's) token, for accounts whose token is not `token_env`'s.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(extend("propertyNames" = { "pattern": DIGITS_PATTERN }))]
+    #[schemars(inner(length(min = 1)))]
+    pub account_tokens: IndexMap<String, String>,
 }
 
 impl BackendTable {
@@ -81,8 +98,25 @@ impl BackendTable {
             .as_deref()
             .unwrap_or(crate::rules::DEFAULT_CATALOG)
     }
-    /// The environment variable holding the HTTP token.
+    /// The environment variable holding the token (of the accounts without their own,
+    /// on meta).
     pub fn token_env(&self) -> &str {
-        self.token_env.as_deref().unwrap_or("SOCIALFORM_TOKEN")
+        let default = match self.kind {
+            BackendKind::Meta => crate::model::target::META_TOKEN_ENV,
+            _ => crate::model::target::HTTP_TOKEN_ENV,
+        };
+        self.token_env.as_deref().unwrap_or(default)
+    }
+    /// Meta: the Graph API base URL.
+    pub fn api_url(&self) -> &str {
+        self.api_url
+            .as_deref()
+            .unwrap_or(crate::model::target::META_API_URL)
+    }
+    /// Meta: the Graph API version.
+    pub fn api_version(&self) -> &str {
+        self.api_version
+            .as_deref()
+            .unwrap_or(crate::model::target::META_API_VERSION)
     }
 }

@@ -117,28 +117,46 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         sandbox_files(ctx, b);
     }
     let at = DocPath::keys(["backend"]);
-    let (kind, others): (&str, Vec<(&str, bool)>) = match b.kind {
-        BackendKind::Sandbox => (
+    let kind = crate::model::Target::from(b.kind).as_str();
+    // Each key and the kinds that use it (config.md, "[backend]").
+    let keys: [(&str, bool, &[BackendKind], &str); 7] = [
+        ("path", b.path.is_some(), &[BackendKind::Sandbox], "sandbox"),
+        (
+            "catalog",
+            b.catalog.is_some(),
+            &[BackendKind::Sandbox],
             "sandbox",
-            vec![
-                ("url", b.url.is_some()),
-                ("token_env", b.token_env.is_some()),
-            ],
         ),
-        BackendKind::Http => (
-            "http",
-            vec![("path", b.path.is_some()), ("catalog", b.catalog.is_some())],
+        ("url", b.url.is_some(), &[BackendKind::Http], "http"),
+        (
+            "token_env",
+            b.token_env.is_some(),
+            &[BackendKind::Http, BackendKind::Meta],
+            "http` or `meta",
         ),
-    };
-    for (key, set) in others {
-        if set {
+        ("api_url", b.api_url.is_some(), &[BackendKind::Meta], "meta"),
+        (
+            "api_version",
+            b.api_version.is_some(),
+            &[BackendKind::Meta],
+            "meta",
+        ),
+        (
+            "account_tokens",
+            !b.account_tokens.is_empty(),
+            &[BackendKind::Meta],
+            "meta",
+        ),
+    ];
+    for (key, set, kinds, owners) in keys {
+        if set && !kinds.contains(&b.kind) {
             let d = Diagnostic::new(
                 Code::BackendKeyForOtherKind,
                 format!("`backend.{key}` is not used by the `{kind}` backend"),
             )
             .at(ctx.key_span(&at.key(key)), format!("not a `{kind}` key"))
             .help(format!(
-                "remove it, or set `kind` to the backend that uses `{key}`"
+                "`{key}` is for `kind = \"{owners}\"`: remove it, or set `kind` to the backend that uses it"
             ));
             ctx.push(d);
         }

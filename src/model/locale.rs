@@ -1,4 +1,5 @@
-//! The locales the Messenger Platform supports, in one place.
+//! The locales the Messenger Platform supports, in one place: the rules (`locales` keys
+//! of facebook and instagram profiles) and the Graph emulator both read this list.
 //!
 //! Source: "Supported Locales", Messenger Platform (updated Jul 25, 2023),
 //! <https://developers.facebook.com/documentation/business-messaging/messenger-platform/messenger-profile/supported-locales>.
