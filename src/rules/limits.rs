@@ -146,8 +146,12 @@ pub struct TargetRules {
     pub whatsapp_details_required: bool,
     /// flows are payloads sent to the bot, of bounded length, not names checked live
     pub flows_are_payloads: bool,
-    /// where these rules come from
-    pub source: &'static str,
+    /// where the rule on Get Started with ice breakers comes from
+    pub ice_breakers_source: &'static str,
+    /// where the rule on the menu and Get Started comes from
+    pub menu_source: &'static str,
+    /// where the rule on the WhatsApp details comes from
+    pub whatsapp_source: &'static str,
 }
 
 /// The non-numeric rules of `target`.
@@ -158,7 +162,9 @@ pub fn rules_of(target: Target) -> TargetRules {
             menu_needs_get_started: false,
             whatsapp_details_required: true,
             flows_are_payloads: false,
-            source: HELP_PROFILES,
+            ice_breakers_source: HELP_PROFILES,
+            menu_source: HELP_PROFILES,
+            whatsapp_source: HELP_PROFILES,
         }
     } else {
         TargetRules {
@@ -166,7 +172,9 @@ pub fn rules_of(target: Target) -> TargetRules {
             menu_needs_get_started: true,
             whatsapp_details_required: false,
             flows_are_payloads: true,
-            source: "Messenger Platform: ice breakers take precedence over Get Started; persistent menu requirements; WhatsApp Cloud API business profile",
+            ice_breakers_source: "Messenger Platform, ice breakers: they take precedence over the Get Started button",
+            menu_source: "Messenger Platform, persistent menu requirements: a Get Started button is required",
+            whatsapp_source: "WhatsApp Cloud API, business profile: every field optional",
         }
     }
 }

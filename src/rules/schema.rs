@@ -241,7 +241,7 @@ impl Vocabulary for RulesVocabulary {
         (in_backend && secret).then(|| {
             Diagnostic::new(Code::SecretInConfig, format!("`backend.{key}` would put a secret in a reviewed file"))
                 .at(span, "secrets never live in configuration files")
-                .help("remove it and name the environment variable that holds the token: `token_env = \"SOCIALFORM_TOKEN\"`")
+                .help("remove it and name the environment variable that holds the token: `token_env = \"SOCIALFORM_TOKEN\"` (`\"META_TOKEN\"` on `meta`, with `account_tokens` for accounts of their own)")
         })
     }
 }

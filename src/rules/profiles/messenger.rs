@@ -196,7 +196,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>, at: &DocPath, p: &Profile<'_>) {
         .also(ctx.key_span(&at.key("ice_breakers")), "shown instead")
         .help(format!(
             "the button is kept for when the ice breakers are removed; remove `get_started` if it is not wanted ({})",
-            rules.source
+            rules.ice_breakers_source
         ));
         ctx.push(d);
     }
@@ -210,7 +210,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>, at: &DocPath, p: &Profile<'_>) {
             format!("`{at}` has a persistent menu but no Get Started button"),
         )
         .at(ctx.key_span(&at.key("persistent_menu")), "not shown without Get Started")
-        .help("add `get_started = { flow = \"...\" }`: Meta shows no persistent menu without a Get Started button (persistent menu requirements)");
+        .help(format!("add `get_started = {{ flow = \"...\" }}`: Meta shows no persistent menu without a Get Started button ({})", rules.menu_source));
         ctx.push(d);
     }
     if let (Some(gs), Some(l)) = (p.get_started, limit(ctx, "facebook.flow")) {

@@ -91,7 +91,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>, at: &DocPath, p: &WhatsappProfile) {
                 .help(format!(
                     "add `{key} = ...`: {what}, required on {} ({}); optional on `meta`",
                     limits::Targets::Platform.describe(),
-                    limits::rules_of(target).source
+                    limits::rules_of(target).whatsapp_source
                 ));
                 ctx.push(d);
             }
