@@ -175,6 +175,7 @@ pub fn refusal_code(r: &Refusal) -> (&'static str, Option<String>) {
         Refusal::PlatformAttribute => ("platform_attribute", None),
         Refusal::AccountNotConnected(a) => ("account_not_connected", Some(a.clone())),
         Refusal::UnknownFlow(f) => ("unknown_flow", Some(f.clone())),
+        Refusal::Rule { code, .. } => ("rule", Some(code.clone())),
     }
 }
 
@@ -185,6 +186,10 @@ fn refusal_from(reason: &str, subject: Option<String>) -> Option<Refusal> {
         "platform_attribute" => Refusal::PlatformAttribute,
         "account_not_connected" => Refusal::AccountNotConnected(subject.unwrap_or_default()),
         "unknown_flow" => Refusal::UnknownFlow(subject.unwrap_or_default()),
+        "rule" => Refusal::Rule {
+            code: subject.unwrap_or_default(),
+            message: String::new(),
+        },
         _ => return None,
     })
 }
@@ -537,11 +542,26 @@ impl HttpBackend {
                 (404, "not_found") => return BackendError::NotFound(address),
                 (409, "already_exists") => return BackendError::AlreadyExists(address),
                 (422, "refused") => {
-                    if let Some(reason) = body
+                    // A refusal by a rule of the configuration has no `reason`, and its
+                    // diagnostic code as `subject`.
+                    let reason = body
                         .reason
                         .as_deref()
-                        .and_then(|r| refusal_from(r, body.subject.clone()))
+                        .or(body.subject.is_some().then_some("rule"));
+                    if let Some(reason) = reason.and_then(|r| refusal_from(r, body.subject.clone()))
                     {
+                        let reason = match reason {
+                            // The rule's words are the end of the server's message.
+                            Refusal::Rule { code, .. } => Refusal::Rule {
+                                message: body
+                                    .message
+                                    .split_once(&format!("rule {code}: "))
+                                    .map(|(_, m)| m.to_string())
+                                    .unwrap_or_default(),
+                                code,
+                            },
+                            other => other,
+                        };
                         return BackendError::Refused { address, reason };
                     }
                 }

@@ -10,8 +10,8 @@
 //! processing; a 503 on a write is answered *after* the write was committed, like a
 //! gateway losing the answer, which is what idempotency keys are for). Only then is a
 //! body read: its content type is checked (415), its size bounded (413) and its reading
-//! timed (408). Writes then apply the platform's rules (the sandbox's,
-//! [`crate::backend::sandbox::check_write`]) in one transaction each.
+//! timed (408). Writes then apply the platform's rules ([`crate::platform::check_write`],
+//! the same as the embedded sandbox's) in one transaction each.
 //!
 //! Connections have deadlines ([`conn`]): headers, body, idle; shutdown has a grace
 //! period after which open connections are dropped. Every answer of the API, errors
@@ -21,7 +21,7 @@
 
 pub mod auth;
 pub mod conn;
-pub mod store;
+pub use crate::platform::store;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -136,6 +136,11 @@ pub enum Event {
         name: String,
         /// whether it was created now
         created: bool,
+        /// the resources created for entries added to its catalog since the last start
+        added: Vec<String>,
+        /// resources kept whose catalog entry disappeared: (address, what the catalog
+        /// no longer lists)
+        orphans: Vec<(String, String)>,
     },
     /// the server accepts connections on this address
     Listening(SocketAddr),
@@ -293,7 +298,11 @@ impl From<BackendError> for ApiError {
             BackendError::Refused { reason, .. } => {
                 let (code, subject) = refusal_code(&reason);
                 let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message);
-                err.body.reason = Some(code.to_string());
+                // A rule of the configuration format is named by its diagnostic code in
+                // `subject`; `reason` lists the platform's own refusals only.
+                if !matches!(reason, crate::platform::Refusal::Rule { .. }) {
+                    err.body.reason = Some(code.to_string());
+                }
                 err.body.subject = subject;
                 err
             }
@@ -305,7 +314,7 @@ impl From<BackendError> for ApiError {
 impl From<store::WriteError> for ApiError {
     fn from(e: store::WriteError) -> ApiError {
         match e {
-            store::WriteError::Rule(b) => b.into(),
+            store::WriteError::Rule(r) => BackendError::from(r).into(),
             store::WriteError::KeyReused => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
@@ -1057,11 +1066,17 @@ pub fn run(options: ServeOptions, on_event: &(dyn Fn(Event) + Sync)) -> Result<(
     )?;
     let mut catalogs = HashMap::new();
     for (name, path) in &options.workspaces {
-        let catalog = crate::backend::sandbox::read_catalog(path)?;
-        let created = store.ensure_workspace(name, &catalog)?;
+        let catalog = crate::platform::catalog::read(path).map_err(BackendError::from)?;
+        let reconciled = store.ensure_workspace(name, &catalog)?;
         on_event(Event::Workspace {
             name: name.clone(),
-            created,
+            created: reconciled.created,
+            added: reconciled.added,
+            orphans: reconciled
+                .orphans
+                .into_iter()
+                .map(|o| (o.address, o.entry))
+                .collect(),
         });
         catalogs.insert(name.clone(), Arc::new(catalog));
     }
