@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use socialform::backend::sandbox::Sandbox;
 use socialform::backend::{BackendError, Settings};
-use socialform::model::{LiveResource, PLATFORM_FIELDS};
+use socialform::model::{Kind, LiveResource, PLATFORM_FIELDS, Resource};
 use socialform::pipeline;
 
 use super::plan::SANDBOX_HELP;
@@ -259,10 +259,17 @@ pub fn cmd_sandbox(args: Args, color: Color) -> Result<Outcome, Error> {
                 Err(outcome) => return Ok(outcome),
             };
             let snapshot = sandbox.snapshot()?;
-            let key = find(&snapshot.resources, &address)
-                .ok_or_else(|| not_found(&address))?
-                .resource
-                .key();
+            let Some(live) = find(&snapshot.resources, &address) else {
+                // An address of no kind is refused by the rule `validate` applies to it.
+                let named = Resource::new(address.clone(), Kind::Profile, Default::default());
+                if !address.starts_with("account:")
+                    && let Err(reason) = socialform::platform::rules::check_address(&named)
+                {
+                    return Err(Error::Backend(BackendError::Refused { address, reason }));
+                }
+                return Err(not_found(&address));
+            };
+            let key = live.resource.key();
             let stored = sandbox.edit(&key, &changes)?;
             errln!(
                 "edited `{}`: now version {} (as an edit on the platform: `socialform drift` reports it)",

@@ -58,6 +58,19 @@ pub fn check_address(r: &Resource) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The kind a write names, as JSON (`"profile"`): a kind the platform does not know is
+/// what `validate` says of an unknown table (`schema::unknown_key`). `None` when it names
+/// none or not as a string (the shape of the request is the caller's to judge).
+pub fn check_kind(kind: &serde_json::Value) -> Result<(), Refusal> {
+    match kind.as_str() {
+        Some(k) if k.parse::<Kind>().is_err() => Err(Refusal::rule(
+            Code::UnknownKey,
+            format!("`{}` is not a resource kind the platform knows", short(k)),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A text of the request cut to 64 characters for a message.
 fn short(s: &str) -> String {
     let mut out: String = s.chars().take(64).collect();

@@ -687,8 +687,23 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 }
 
 fn parse_body(bytes: &[u8]) -> Result<WriteBody, ApiError> {
-    let parsed: WriteBody = serde_json::from_slice(bytes)
-        .map_err(|e| bad_request(format!("the body is not a write: {e}")))?;
+    let parsed: WriteBody = serde_json::from_slice(bytes).map_err(|e| {
+        // A kind the platform does not know is a rule of the format, named as such.
+        let value: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+        let resource = &value["resource"];
+        match crate::platform::rules::check_kind(&resource["kind"]) {
+            Err(reason) => ApiError::from(BackendError::Refused {
+                address: resource["address"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(512)
+                    .collect(),
+                reason,
+            }),
+            Ok(()) => bad_request(format!("the body is not a write: {e}")),
+        }
+    })?;
     if parsed.resource.address.is_empty() || parsed.resource.address.len() > 512 {
         return Err(bad_request(
             "the resource address must be 1 to 512 characters",
