@@ -75,7 +75,7 @@ pub struct Sandbox {
     path: PathBuf,
     store: Store,
     workspace: String,
-    catalog: Catalog,
+    catalog: crate::platform::Indexed,
     notices: Vec<Notice>,
     _lock: File,
 }
@@ -294,7 +294,7 @@ impl Sandbox {
             path: path.to_path_buf(),
             store,
             workspace: workspace.to_string(),
-            catalog,
+            catalog: crate::platform::Indexed::new(catalog),
             notices,
             _lock: lock_file,
         })

@@ -13,6 +13,55 @@ use crate::model::{Kind, LiveResource};
 
 use super::store::Reconciled;
 
+/// A catalog with its accounts and flows indexed, so that a write's checks look them up
+/// rather than scan the catalog (a catalog may list thousands of accounts). It reads as
+/// the catalog itself.
+#[derive(Debug, Clone, Default)]
+pub struct Indexed {
+    catalog: Catalog,
+    accounts: std::collections::HashSet<(String, String)>,
+    flows: std::collections::HashSet<String>,
+}
+
+impl Indexed {
+    /// Indexes `catalog`.
+    pub fn new(catalog: Catalog) -> Indexed {
+        Indexed {
+            accounts: account_set(&catalog),
+            flows: catalog.flows.iter().cloned().collect(),
+            catalog,
+        }
+    }
+    /// Whether the account of `channel` is connected.
+    pub fn has_account(&self, channel: &str, account: &str) -> bool {
+        self.accounts
+            .contains(&(channel.to_string(), account.to_string()))
+    }
+    /// Whether the flow exists.
+    pub fn has_flow(&self, name: &str) -> bool {
+        self.flows.contains(name)
+    }
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+}
+
+impl std::ops::Deref for Indexed {
+    type Target = Catalog;
+    fn deref(&self) -> &Catalog {
+        &self.catalog
+    }
+}
+
+fn account_set(catalog: &Catalog) -> std::collections::HashSet<(String, String)> {
+    catalog
+        .accounts
+        .iter()
+        .map(|a| (a.channel.clone(), a.account.clone()))
+        .collect()
+}
+
 /// Why a catalog file could not be used (where and what kind of error, never the file's
 /// text: the catalog is not a configuration file).
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +181,7 @@ pub struct Orphan {
 /// more.
 pub fn orphans(catalog: &Catalog, live: &[LiveResource]) -> Vec<Orphan> {
     let mut out = Vec::new();
+    let accounts = account_set(catalog);
     for l in live {
         let r = &l.resource;
         if let Some(channel) = r.bound_channel() {
@@ -140,11 +190,7 @@ pub fn orphans(catalog: &Catalog, live: &[LiveResource]) -> Vec<Orphan> {
                 .get("account")
                 .and_then(serde_json::Value::as_str)
                 .unwrap_or_default();
-            if !catalog
-                .accounts
-                .iter()
-                .any(|a| a.channel == channel && a.account == account)
-            {
+            if !accounts.contains(&(channel.to_string(), account.to_string())) {
                 out.push(Orphan {
                     address: r.address.clone(),
                     entry: format!("account `{account}` of {channel}"),
@@ -196,11 +242,9 @@ pub fn orphan_diagnostics(
 pub fn reconcile(stored: &Catalog, catalog: &Catalog, live: &[LiveResource]) -> Reconciled {
     let keys: std::collections::HashSet<String> = live.iter().map(|l| l.resource.key()).collect();
     let mut new = Vec::new();
+    let stored_accounts = account_set(stored);
     for a in &catalog.accounts {
-        let known = stored
-            .accounts
-            .iter()
-            .any(|b| b.channel == a.channel && b.account == a.account);
+        let known = stored_accounts.contains(&(a.channel.clone(), a.account.clone()));
         let r = super::account_profile(a);
         if !known && !keys.contains(&r.key()) {
             new.push(unmanaged(r));

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::catalog::Catalog;
 use crate::model::{Address, Kind, MANAGER, PLATFORM_FIELDS, Resource};
 use crate::model::{LiveResource, Write, WriteOp};
+pub use catalog::Indexed;
 
 /// Why the platform refused a write.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,7 +146,7 @@ pub fn platform_attribute(name: &str) -> Resource {
 
 /// Refuses a write that names a flow the catalog does not hold, under any key that is a
 /// flow field of some channel ([`crate::model::channel::flow_keys`]), wherever it is.
-fn check_flows(catalog: &Catalog, address: &str, value: &Value) -> Result<(), Rejection> {
+fn check_flows(catalog: &Indexed, address: &str, value: &Value) -> Result<(), Rejection> {
     static KEYS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     let keys = KEYS.get_or_init(crate::model::channel::flow_keys);
     match value {
@@ -184,7 +185,7 @@ pub struct Context<'a> {
 /// (exists already, not found, a moved version, a refusal). A created or updated resource
 /// must also pass the configuration's rules ([`rules::check`]).
 pub fn check_write(
-    catalog: &Catalog,
+    catalog: &Indexed,
     ctx: Context<'_>,
     w: &Write,
     version: u64,
@@ -246,11 +247,7 @@ pub fn check_write(
                     .get("account")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                if !catalog
-                    .accounts
-                    .iter()
-                    .any(|a| a.channel == channel && a.account == account)
-                {
+                if !catalog.has_account(channel, account) {
                     return Err(refused(Refusal::AccountNotConnected(account.to_string())));
                 }
             }

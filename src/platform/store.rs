@@ -179,6 +179,10 @@ fn connect(path: &Path, synchronous: Synchronous) -> Result<Connection, StoreErr
     Ok(conn)
 }
 
+/// The tables. A workspace's catalog has a table of its own: the workspace's row is
+/// rewritten by every write (its revision), and SQLite rewrites a whole row, so a catalog
+/// of thousands of accounts in it would be copied into the WAL at every write (databases
+/// made before keep an empty `workspaces.catalog`, moved here once).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS workspaces (
     name TEXT PRIMARY KEY,
@@ -203,6 +207,13 @@ CREATE TABLE IF NOT EXISTS idempotency (
     PRIMARY KEY (workspace, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created);
+CREATE TABLE IF NOT EXISTS catalogs (
+    workspace TEXT PRIMARY KEY REFERENCES workspaces(name),
+    catalog TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO catalogs (workspace, catalog)
+    SELECT name, catalog FROM workspaces WHERE catalog != '';
+UPDATE workspaces SET catalog = '' WHERE catalog != '';
 ";
 
 /// How long an idempotency key is remembered by default.
@@ -404,7 +415,8 @@ impl Store {
         let catalog_json = serde_json::to_string(catalog)?;
         let exists: Option<(u64, String)> = tx
             .query_row(
-                "SELECT revision, catalog FROM workspaces WHERE name = ?1",
+                "SELECT w.revision, c.catalog FROM workspaces w JOIN catalogs c ON c.workspace = w.name
+                 WHERE w.name = ?1",
                 params![name],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -419,8 +431,12 @@ impl Store {
         let Some((mut revision, stored)) = exists else {
             let (revision, resources) = crate::platform::initial(catalog);
             tx.execute(
-                "INSERT INTO workspaces (name, revision, catalog) VALUES (?1, ?2, ?3)",
-                params![name, revision, catalog_json],
+                "INSERT INTO workspaces (name, revision, catalog) VALUES (?1, ?2, '')",
+                params![name, revision],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO catalogs (workspace, catalog) VALUES (?1, ?2)",
+                params![name, catalog_json],
             )?;
             for r in &resources {
                 insert(&tx, r)?;
@@ -441,8 +457,12 @@ impl Store {
             insert(&tx, &r)?;
         }
         tx.execute(
-            "UPDATE workspaces SET catalog = ?2, revision = ?3 WHERE name = ?1",
-            params![name, catalog_json, revision],
+            "UPDATE workspaces SET revision = ?2 WHERE name = ?1",
+            params![name, revision],
+        )?;
+        tx.execute(
+            "UPDATE catalogs SET catalog = ?2 WHERE workspace = ?1",
+            params![name, catalog_json],
         )?;
         tx.commit()?;
         Ok(out)
@@ -456,7 +476,8 @@ impl Store {
             let tx = conn.transaction()?;
             let head: Option<(u64, String)> = tx
                 .query_row(
-                    "SELECT revision, catalog FROM workspaces WHERE name = ?1",
+                    "SELECT w.revision, c.catalog FROM workspaces w JOIN catalogs c ON c.workspace = w.name
+                     WHERE w.name = ?1",
                     params![workspace],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
@@ -506,9 +527,13 @@ impl Store {
             params![workspace],
         )?;
         tx.execute(
-            "INSERT INTO workspaces (name, revision, catalog) VALUES (?1, ?2, ?3)
-             ON CONFLICT (name) DO UPDATE SET revision = excluded.revision, catalog = excluded.catalog",
-            params![workspace, revision, serde_json::to_string(catalog)?],
+            "INSERT INTO workspaces (name, revision, catalog) VALUES (?1, ?2, '')
+             ON CONFLICT (name) DO UPDATE SET revision = excluded.revision",
+            params![workspace, revision],
+        )?;
+        tx.execute(
+            "INSERT OR REPLACE INTO catalogs (workspace, catalog) VALUES (?1, ?2)",
+            params![workspace, serde_json::to_string(catalog)?],
         )?;
         {
             let mut stmt = tx.prepare(
@@ -552,11 +577,14 @@ impl Store {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (revision, catalog): (u64, String) = tx.query_row(
-            "SELECT revision, catalog FROM workspaces WHERE name = ?1",
+            "SELECT w.revision, c.catalog FROM workspaces w JOIN catalogs c ON c.workspace = w.name
+             WHERE w.name = ?1",
             params![workspace],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let catalog: Catalog = serde_json::from_str(&catalog).map_err(StoreError::from)?;
+        let catalog = crate::platform::Indexed::new(
+            serde_json::from_str(&catalog).map_err(StoreError::from)?,
+        );
         let Some(live) = read_one(&tx, workspace, key)? else {
             return Err(Rejection::NotFound(key.to_string()).into());
         };
@@ -673,7 +701,7 @@ impl Store {
     pub fn write(
         &self,
         workspace: &str,
-        catalog: &Catalog,
+        catalog: &crate::platform::Indexed,
         mut req: WriteRequest,
     ) -> Result<Answer, WriteError> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -787,6 +815,10 @@ mod tests {
         toml::from_str("flows = [\"welcome\"]\nplatform_attributes = [\"email\"]\n").unwrap()
     }
 
+    fn indexed() -> crate::platform::Indexed {
+        crate::platform::Indexed::new(catalog())
+    }
+
     fn create(idem: Option<&str>) -> WriteRequest {
         WriteRequest {
             key: "profile.chat".into(),
@@ -808,19 +840,19 @@ mod tests {
         let store = Store::open(&path, Synchronous::Full).unwrap();
         assert!(store.ensure_workspace("w", &catalog()).unwrap().created);
         assert!(!store.ensure_workspace("w", &catalog()).unwrap().created);
-        let first = store.write("w", &catalog(), create(Some("k1"))).unwrap();
+        let first = store.write("w", &indexed(), create(Some("k1"))).unwrap();
         assert_eq!(first.status, 201);
-        let again = store.write("w", &catalog(), create(Some("k1"))).unwrap();
+        let again = store.write("w", &indexed(), create(Some("k1"))).unwrap();
         assert!(again.replayed);
         assert_eq!(again.version, first.version);
         assert!(matches!(
-            store.write("w", &catalog(), create(Some("k2"))),
+            store.write("w", &indexed(), create(Some("k2"))),
             Err(WriteError::Rule(Rejection::AlreadyExists(_)))
         ));
         let mut other = create(Some("k1"));
         other.idempotency = Some(("k1".into(), "g".into()));
         assert!(matches!(
-            store.write("w", &catalog(), other),
+            store.write("w", &indexed(), other),
             Err(WriteError::KeyReused)
         ));
         let stale = WriteRequest {
@@ -835,7 +867,7 @@ mod tests {
             idempotency: None,
         };
         assert!(matches!(
-            store.write("w", &catalog(), stale),
+            store.write("w", &indexed(), stale),
             Err(WriteError::Rule(Rejection::Conflict { .. }))
         ));
         drop(store);
@@ -876,17 +908,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_with_ttl(&dir.path().join("db"), Synchronous::Normal, 1).unwrap();
         store.ensure_workspace("w", &catalog()).unwrap();
-        store.write("w", &catalog(), create(Some("k1"))).unwrap();
+        store.write("w", &indexed(), create(Some("k1"))).unwrap();
         assert_eq!(store.purge_idempotency().unwrap(), 0);
         std::thread::sleep(std::time::Duration::from_millis(2100));
         // Expired: the key is free again, so the same create is a new request (and the
         // resource exists now).
         assert!(matches!(
-            store.write("w", &catalog(), create(Some("k1"))),
+            store.write("w", &indexed(), create(Some("k1"))),
             Err(WriteError::Rule(Rejection::AlreadyExists(_)))
         ));
         store
-            .write("w", &catalog(), {
+            .write("w", &indexed(), {
                 let mut d = create(Some("k2"));
                 d.write.op = WriteOp::Update;
                 d.write.expected_version = None;

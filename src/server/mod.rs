@@ -45,7 +45,6 @@ use crate::backend::BackendError;
 use crate::backend::http::{
     CatalogAnswer, ErrorBody, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, Page, WriteBody, refusal_code,
 };
-use crate::catalog::Catalog;
 use crate::model::{Kind, Resource, sha256_hex};
 use crate::model::{Write, WriteOp};
 
@@ -225,7 +224,7 @@ impl Metrics {
 
 struct App {
     store: store::Store,
-    catalogs: HashMap<String, Arc<Catalog>>,
+    catalogs: HashMap<String, Arc<crate::platform::Indexed>>,
     tokens: Tokens,
     limiter: auth::RateLimiter,
     failures: auth::FailureLimiter,
@@ -406,7 +405,7 @@ async fn read_body(
 struct Admitted {
     /// answer 503 after processing (an injected lost answer)
     fail_after: bool,
-    catalog: Arc<Catalog>,
+    catalog: Arc<crate::platform::Indexed>,
 }
 
 /// A 429 answered from `wait`, with `Retry-After` in whole seconds (at least 1).
@@ -551,7 +550,7 @@ async fn get_catalog(
     }
     let body = CatalogAnswer {
         workspace,
-        catalog: (*adm.catalog).clone(),
+        catalog: adm.catalog.catalog().clone(),
     };
     Ok(json_response(
         StatusCode::OK,
@@ -1093,7 +1092,10 @@ pub fn run(options: ServeOptions, on_event: &(dyn Fn(Event) + Sync)) -> Result<(
                 .map(|o| (o.address, o.entry))
                 .collect(),
         });
-        catalogs.insert(name.clone(), Arc::new(catalog));
+        catalogs.insert(
+            name.clone(),
+            Arc::new(crate::platform::Indexed::new(catalog)),
+        );
     }
     let app = Arc::new(App {
         store,
