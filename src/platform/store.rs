@@ -447,6 +447,12 @@ impl Store {
                 ..Reconciled::default()
             });
         };
+        if stored == catalog_json {
+            // The catalog did not change: nothing to add, and the orphans are those of the
+            // last start (the plan reports them from the live state anyway).
+            tx.commit()?;
+            return Ok(Reconciled::default());
+        }
         let stored: Catalog = serde_json::from_str(&stored)?;
         let live = read_resources(&tx, name)?;
         let mut out = crate::platform::catalog::reconcile(&stored, catalog, &live);

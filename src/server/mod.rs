@@ -1082,12 +1082,16 @@ pub fn run(options: ServeOptions, on_event: &(dyn Fn(Event) + Sync)) -> Result<(
     for (name, path) in &options.workspaces {
         let catalog = crate::platform::catalog::read(path).map_err(BackendError::from)?;
         let reconciled = store.ensure_workspace(name, &catalog)?;
+        // Reported at every start, for as long as they are there.
+        let live = store
+            .snapshot(name)?
+            .map(|s| s.resources)
+            .unwrap_or_default();
         on_event(Event::Workspace {
             name: name.clone(),
             created: reconciled.created,
             added: reconciled.added,
-            orphans: reconciled
-                .orphans
+            orphans: crate::platform::catalog::orphans(&catalog, &live)
                 .into_iter()
                 .map(|o| (o.address, o.entry))
                 .collect(),
