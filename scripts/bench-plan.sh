@@ -4,8 +4,10 @@
 # where 10% of the live resources differ: the state an apply leaves, then one field of
 # every tenth managed resource edited by hand in the platform (gen_workspace.py --drift;
 # the configuration is untouched), so the plan holds ~1,036 drifted updates.
-# Targets (2-core machine): under 1 s wall and under 300 MB peak memory. Prints the best
-# and median of RUNS runs. The binary is $CARGO_TARGET_DIR/release/socialform (else
+# The hand edits are written as the old JSON state file, which the sandbox migrates into
+# its database once, in the untimed run below (no SQL: the platform's own migration).
+# Targets (2-core machine, issue 8): under 0.35 s wall; under 300 MB peak memory. Prints
+# the best and median of RUNS runs. The binary is $CARGO_TARGET_DIR/release/socialform (else
 # target/release/socialform), built here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,5 +43,5 @@ for _ in range(runs):
     if p.returncode != 0:
         sys.exit(p.stderr.decode())
     rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(f"plan, 10,000 profiles, {len(changes)} drifted changes: wall best {min(walls)*1000:.0f} ms, median {statistics.median(walls)*1000:.0f} ms; peak RSS {max(rss)/1024:.1f} MB (targets: 1000 ms, 300 MB)")
+print(f"plan, 10,000 profiles, {len(changes)} drifted changes: wall best {min(walls)*1000:.0f} ms, median {statistics.median(walls)*1000:.0f} ms; peak RSS {max(rss)/1024:.1f} MB (targets: 350 ms, 300 MB) {'ok' if statistics.median(walls) < 0.35 else 'MISSED'}")
 PY

@@ -21,5 +21,5 @@ for _ in range(runs):
     subprocess.run([bin, "validate", ws], check=True, capture_output=True)
     walls.append(time.perf_counter() - t)
     rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(f"validate, 10,000 profiles: wall best {min(walls)*1000:.0f} ms, median {statistics.median(walls)*1000:.0f} ms; peak RSS {max(rss)/1024:.1f} MB (targets: 500 ms, 200 MB)")
+print(f"validate, 10,000 profiles: wall best {min(walls)*1000:.0f} ms, median {statistics.median(walls)*1000:.0f} ms; peak RSS {max(rss)/1024:.1f} MB (targets: 150 ms, 50 MB) {'ok' if statistics.median(walls) < 0.15 and max(rss) / 1024 < 50 else 'MISSED'}")
 PY

@@ -7,14 +7,15 @@ The workspace has N profiles across every channel (split over several files), 20
 (nested), 140 proactive messages (both condition forms), 200 contact attributes, a
 mailbox with folders, and a sandbox catalog that knows every referenced account and flow.
 
-With --drift, it also writes the sandbox state (DIR/.socialform/sandbox.json) that
-`socialform apply` would leave, then edits PERCENT% of the managed resources (spread
-evenly) the way a hand edit in the platform's UI does: a field changes and the version
-moves, the applied hash does not; `plan` then shows each of them as one drifted update.
-An apply of 10,000 profiles takes about 16 minutes on the sandbox (each write rewrites the
-whole state file), so the state is built here from what `socialform plan --format json`
-reports against an empty platform, written as the sandbox writes it (same fields, marks,
-hashes and versions). SOCIALFORM is the binary used for that (default:
+With --drift, it also writes the sandbox state that `socialform apply` would leave, then
+edits PERCENT% of the managed resources (spread evenly) the way a hand edit in the
+platform's UI does (`socialform sandbox edit`): a field changes and the version moves,
+the applied hash does not; `plan` then shows each of them as one drifted update. A
+thousand `sandbox edit` runs would take longer than the benchmark, so the state is built
+here from what `socialform plan --format json` reports against an empty platform, in the
+sandbox's old JSON format (DIR/.socialform/sandbox.json: same fields, marks, hashes and
+versions), which the next run migrates into DIR/.socialform/sandbox.db once. SOCIALFORM
+is the binary used for that (default:
 $CARGO_TARGET_DIR/release/socialform, else target/release/socialform).
 """
 import argparse

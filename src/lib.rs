@@ -9,6 +9,7 @@ pub mod emulator;
 pub mod model;
 pub mod pipeline;
 pub mod plan;
+pub mod platform;
 pub mod rules;
 pub mod server;
 pub mod text;

@@ -7,8 +7,12 @@
 //! after each kill: the state file is valid and accepted, no lock is held, no temp file is
 //! left that a later run trips on, the next plan is exactly the tail of the full plan, and
 //! a second apply converges to the very platform an uninterrupted apply gives.
-//! Delays come from a deterministic PRNG seeded per trial (the seeds are printed; set
-//! `SOCIALFORM_CRASH_SEED` to replay another series).
+//! Kill points come from a deterministic PRNG seeded per trial (the seeds are printed; set
+//! `SOCIALFORM_CRASH_SEED` to replay another series): a tenth of the kills at a time
+//! before the first write, the others after a random number of the apply's progress lines
+//! and a random part of one write's time more (the writes are fast now, each a
+//! transaction of the database, so a kill at a random time alone would mostly land
+//! before or after them).
 
 mod common;
 
@@ -66,13 +70,14 @@ fn plan_changes(dir: &Path) -> Vec<Value> {
 }
 
 fn state_path(dir: &Path) -> PathBuf {
-    dir.join(".socialform/sandbox.json")
+    dir.join(".socialform/sandbox.db")
 }
 
+/// The sandbox's live state, as `socialform sandbox show --format json` prints it (which
+/// opens the database under its lock, as any run does).
 fn read_state(dir: &Path) -> Value {
-    let path = state_path(dir);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?} is not JSON: {e}\n{text}"))
+    let out = run(dir, &["sandbox", "show", "--format", "json"], &[0]);
+    serde_json::from_slice(&out.stdout).expect("sandbox show JSON")
 }
 
 /// The platform as a user sees it: every resource with its fields and marks, by address,
@@ -100,12 +105,21 @@ fn platform(dir: &Path) -> Vec<Value> {
     rs
 }
 
-/// Files beside the state other than the state and its lock file.
+/// Files beside the database other than its own (the database, its WAL and shared
+/// memory files) and its lock file.
 fn strays(dir: &Path) -> BTreeSet<String> {
     std::fs::read_dir(dir.join(".socialform"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "sandbox.json" && n != "sandbox.json.lock")
+        .filter(|n| {
+            ![
+                "sandbox.db",
+                "sandbox.db-wal",
+                "sandbox.db-shm",
+                "sandbox.db.lock",
+            ]
+            .contains(&n.as_str())
+        })
         .collect()
 }
 
@@ -342,14 +356,13 @@ fn an_apply_killed_at_any_point_leaves_exactly_the_remaining_work() {
     let cal = calibrate(&reference);
     run(&reference, &["plan", ".", "--detailed-exitcode"], &[0]);
     let converged = platform(&reference);
-    let (lo, hi) = (cal.first_write.as_secs_f64() / 2.0, cal.total.as_secs_f64());
+    let per_write = cal.total.saturating_sub(cal.first_write) / full.len() as u32;
     eprintln!(
-        "crash: {} changes; a full apply takes {:.0} ms, its first write at {:.0} ms; kills spread over {:.0}..{:.0} ms; setup took {:.1} s",
+        "crash: {} changes; a full apply takes {:.0} ms, its first write at {:.0} ms ({:.2} ms a write); setup took {:.1} s",
         full.len(),
         cal.total.as_secs_f64() * 1e3,
         cal.first_write.as_secs_f64() * 1e3,
-        lo * 1e3,
-        hi * 1e3,
+        per_write.as_secs_f64() * 1e3,
         started.elapsed().as_secs_f64()
     );
 
@@ -363,12 +376,30 @@ fn an_apply_killed_at_any_point_leaves_exactly_the_remaining_work() {
     let mut trials = 0;
     while trials < MAX_TRIALS && (trials < MIN_TRIALS || trials_start.elapsed() < BUDGET) {
         let trial_seed = seed ^ (trials as u64).wrapping_mul(0xA24B_AED4_963E_E407);
-        let delay = Duration::from_secs_f64(lo + unit(trial_seed) * (hi - lo));
+        let u = unit(trial_seed);
+        let v = unit(trial_seed.rotate_left(29) ^ 0x9E37_79B9_7F4A_7C15);
+        // Before the first write: a time; else after `lines` progress lines, `then` more.
+        let (before, lines, then) = if u < 0.1 {
+            (
+                Some(cal.first_write.mul_f64(0.5 + 5.0 * u)),
+                0,
+                Duration::ZERO,
+            )
+        } else {
+            let lines = ((u - 0.1) / 0.9 * full.len() as f64) as usize;
+            (None, lines, per_write.mul_f64(v))
+        };
         let dir = trial_dir(root, &template, &format!("trial-{trials:02}"));
-        let context = format!(
-            "trial {trials} (seed {trial_seed:#x}, killed after {:.0} ms)",
-            delay.as_secs_f64() * 1e3
-        );
+        let context = match before {
+            Some(d) => format!(
+                "trial {trials} (seed {trial_seed:#x}, killed after {:.0} ms)",
+                d.as_secs_f64() * 1e3
+            ),
+            None => format!(
+                "trial {trials} (seed {trial_seed:#x}, killed {:.2} ms after progress line {lines})",
+                then.as_secs_f64() * 1e3
+            ),
+        };
 
         let mut child = Command::new(bin())
             .args(APPLY)
@@ -376,11 +407,28 @@ fn an_apply_killed_at_any_point_leaves_exactly_the_remaining_work() {
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let pid = child.id();
-        std::thread::sleep(delay);
+        let stderr = child.stderr.take().unwrap();
+        match before {
+            Some(delay) => std::thread::sleep(delay),
+            None => {
+                let mut seen = 0;
+                let mut reader = BufReader::new(stderr).lines();
+                while seen < lines {
+                    match reader.next() {
+                        Some(Ok(line)) if line.starts_with("  ") && line.contains(": ") => {
+                            seen += 1
+                        }
+                        Some(Ok(_)) => {}
+                        _ => break,
+                    }
+                }
+                std::thread::sleep(then);
+            }
+        }
         let _ = child.kill(); // SIGKILL; a no-op when it already ended
         let status = child.wait().unwrap();
         assert!(
@@ -388,26 +436,22 @@ fn an_apply_killed_at_any_point_leaves_exactly_the_remaining_work() {
             "{context}: the apply failed on its own: {status:?}"
         );
 
-        // The state file is whole JSON in the format socialform writes.
-        let state = read_state(&dir);
-        assert_eq!(state["format_version"], 1, "{context}");
-        assert_eq!(state["workspace"], "crash", "{context}");
-
         // The lock died with the process.
         let lock = std::fs::File::options()
             .write(true)
-            .open(dir.join(".socialform/sandbox.json.lock"))
+            .open(dir.join(".socialform/sandbox.db.lock"))
             .unwrap();
         assert!(lock.try_lock().is_ok(), "{context}: the lock is still held");
         drop(lock);
 
-        // A temp file may be left by a kill between its creation and its rename; it is
-        // named after the killed process, so no later run writes or reads it.
+        // The database is one socialform opens (each write was its own transaction:
+        // nothing half written), and nothing else was left beside it.
+        let state = read_state(&dir);
+        assert!(state["revision"].as_u64().is_some(), "{context}");
         let left = strays(&dir);
-        let own = format!(".sandbox.json.tmp-{pid}");
         assert!(
-            left.iter().all(|n| *n == own),
-            "{context}: unexpected files beside the state: {left:?}"
+            left.is_empty(),
+            "{context}: unexpected files beside the database (pid {pid}): {left:?}"
         );
         temp_left += left.len();
 
@@ -508,15 +552,10 @@ fn refusal_workspace(root: &Path) -> PathBuf {
     dir
 }
 
-/// Edits the sandbox state as the platform itself would change behind socialform's back.
-fn edit_state(dir: &Path, f: impl FnOnce(&mut Value)) {
-    let mut state = read_state(dir);
-    f(&mut state);
-    std::fs::write(
-        state_path(dir),
-        serde_json::to_string_pretty(&state).unwrap(),
-    )
-    .unwrap();
+/// What the platform holds, to compare before and after a run that must write nothing.
+fn resources_now(dir: &Path) -> Value {
+    let state = read_state(dir);
+    serde_json::json!([state["revision"], state["resources"]])
 }
 
 #[test]
@@ -528,12 +567,7 @@ fn a_write_refused_half_way_stops_the_apply_and_the_next_plan_shows_the_rest() {
     // platform attribute. The writes before it go through, the ones after it do not.
     // (Were `plan` to report such an impossible create itself, as it could from the
     // catalog, this test would need another way to have one write refused.)
-    edit_state(&dir, |state| {
-        state["resources"]
-            .as_array_mut()
-            .unwrap()
-            .retain(|r| r["resource"]["address"] != "contact_attribute.phone");
-    });
+    common::sandbox_lose(&state_path(&dir), "contact_attribute.phone");
     let full = plan_changes(&dir);
     let k = full
         .iter()
@@ -545,7 +579,7 @@ fn a_write_refused_half_way_stops_the_apply_and_the_next_plan_shows_the_rest() {
         "the refusal is half way: {k} of {}",
         full.len()
     );
-    let before = std::fs::read(state_path(&dir)).unwrap();
+    let before = resources_now(&dir);
 
     let out = run(&dir, &["apply", ".", "--auto-approve"], &[1]);
     let stderr = text(&out.stderr);
@@ -577,7 +611,7 @@ fn a_write_refused_half_way_stops_the_apply_and_the_next_plan_shows_the_rest() {
     assert_eq!(reported, expected);
 
     // The changes before the refusal are live and managed; nothing after it is.
-    assert_ne!(std::fs::read(state_path(&dir)).unwrap(), before);
+    assert_ne!(resources_now(&dir), before);
     let state = read_state(&dir);
     let live = |address: &str| {
         state["resources"]
@@ -625,22 +659,19 @@ fn a_flow_removed_after_the_plan_stops_the_apply_before_any_write() {
     run(&dir, &["plan", ".", "--out", "plan.json"], &[0]);
     // The flow a profile uses is deleted on the platform after the plan was reviewed: the
     // saved plan's versions still match, but the live checks of the apply catch it.
-    edit_state(&dir, |state| {
-        state["catalog"]["flows"]
-            .as_array_mut()
-            .unwrap()
-            .retain(|f| f != "orders");
-    });
-    let before = std::fs::read(state_path(&dir)).unwrap();
+    // The catalog is read at every run: the flow is gone from the platform.
+    let before = resources_now(&dir);
+    let catalog = std::fs::read_to_string(dir.join("catalog.toml")).unwrap();
+    std::fs::write(
+        dir.join("catalog.toml"),
+        catalog.replace("\"orders\", ", ""),
+    )
+    .unwrap();
     let out = run(&dir, &["apply", "plan.json"], &[1]);
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("flow `orders` does not exist on the platform"),
         "{stderr}"
     );
-    assert_eq!(
-        std::fs::read(state_path(&dir)).unwrap(),
-        before,
-        "nothing written"
-    );
+    assert_eq!(resources_now(&dir), before, "nothing written");
 }

@@ -24,19 +24,11 @@ fn run_ok(dir: &Path, args: &[&str], code: i32) -> Output {
 /// Changes one field of a live resource behind socialform's back, as an edit in the
 /// platform's UI would: fields and version move, the applied hash does not.
 fn hand_edit(dir: &Path, address: &str, field: &str, value: Value) {
-    let path = dir.join(".socialform/sandbox.json");
-    let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let revision = state["revision"].as_u64().unwrap() + 1;
-    state["revision"] = revision.into();
-    let r = state["resources"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|r| r["resource"]["address"] == address)
-        .unwrap();
-    r["resource"]["fields"][field] = value;
-    r["version"] = revision.into();
-    std::fs::write(&path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
+    common::sandbox_edit(dir, address, &[(field, value)]);
+}
+
+fn live_state(dir: &Path) -> Value {
+    common::sandbox_state(dir)
 }
 
 #[test]
@@ -166,7 +158,7 @@ fn another_configuration_applied_to_the_same_sandbox_is_drift() {
         .unwrap()
         .replacen(r#"start_flow = "welcome""#, r#"start_flow = "orders""#, 1);
     std::fs::write(other.join("socialform.toml"), config).unwrap();
-    let shared = "../cfg/.socialform/sandbox.json";
+    let shared = "../cfg/.socialform/sandbox.db";
     run_ok(
         &other,
         &["apply", ".", "--auto-approve", "--sandbox", shared],
@@ -203,14 +195,10 @@ fn a_stale_saved_plan_is_refused_and_changes_nothing() {
     );
     run_ok(&dir, &["plan", ".", "--out", "plan.json"], 0);
     hand_edit(&dir, "group.social", "name", "Moved".into());
-    let before = std::fs::read(dir.join(".socialform/sandbox.json")).unwrap();
+    let before = live_state(&dir);
     let out = run_ok(&dir, &["apply", "plan.json"], 1);
     assert!(text(&out.stderr).contains("stale"), "{}", text(&out.stderr));
-    assert_eq!(
-        std::fs::read(dir.join(".socialform/sandbox.json")).unwrap(),
-        before,
-        "nothing written"
-    );
+    assert_eq!(live_state(&dir), before, "nothing written");
 
     // A fresh plan applies, without confirmation (it was reviewed).
     run_ok(&dir, &["plan", ".", "--out", "plan.json"], 0);
@@ -238,7 +226,7 @@ fn a_stale_saved_plan_is_refused_and_changes_nothing() {
 fn a_saved_plan_applies_in_a_fresh_checkout_elsewhere() {
     let (tmp, dir) = workspace();
     // The platform lives outside both checkouts; plan runs at the top of the first one.
-    let state = tmp.path().join("platform/state.json");
+    let state = tmp.path().join("platform/state.db");
     let state = state.to_str().unwrap();
     let first = tmp.path().join("ci/run-1/repo");
     std::fs::create_dir_all(&first).unwrap();
@@ -301,10 +289,7 @@ fn apply_needs_approval_without_a_terminal() {
         "{}",
         text(&out.stderr)
     );
-    let state: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join(".socialform/sandbox.json")).unwrap(),
-    )
-    .unwrap();
+    let state = live_state(&dir);
     assert!(
         state["resources"]
             .as_array()

@@ -298,7 +298,7 @@ const CASES: &[Case] = &[
         setup: |e| {
             e.base();
             e.write(
-                "cfg/.socialform/sandbox.json",
+                "cfg/.socialform/sandbox.db",
                 format!("{{\"format_version\": 1, \"{SECRET}\": \"{SECRET}\"}}"),
             );
         },
@@ -346,14 +346,14 @@ const CASES: &[Case] = &[
     Case {
         name: "[backend] path through a link to a folder outside",
         setup: |e| {
-            e.backend("path = \"state/sandbox.json\"");
+            e.backend("path = \"state/sandbox.db\"");
             e.link("cfg/state", "../outside");
         },
         runs: &[
             (VALIDATE, 1, "config::path_outside"),
             (PLAN, 1, "config::path_outside"),
         ],
-        absent: &["outside/sandbox.json", "outside/sandbox.json.lock"],
+        absent: &["outside/sandbox.db", "outside/sandbox.db.lock"],
     },
     Case {
         name: ".socialform/ linked to a folder outside",
@@ -366,19 +366,19 @@ const CASES: &[Case] = &[
             (PLAN, 1, "config::path_outside"),
             (APPLY, 1, "config::path_outside"),
         ],
-        absent: &["outside/sandbox.json", "outside/sandbox.json.lock"],
+        absent: &["outside/sandbox.db", "outside/sandbox.db.lock"],
     },
     Case {
         name: "the sandbox lock linked outside",
         setup: |e| {
             e.base();
-            e.link("cfg/.socialform/sandbox.json.lock", "../../outside/lock");
+            e.link("cfg/.socialform/sandbox.db.lock", "../../outside/lock");
         },
         runs: &[
             (VALIDATE, 1, "config::path_outside"),
             (PLAN, 1, "config::path_outside"),
         ],
-        absent: &["outside/lock", "cfg/.socialform/sandbox.json"],
+        absent: &["outside/lock", "cfg/.socialform/sandbox.db"],
     },
     Case {
         name: "--sandbox outside the checkout is trusted",
@@ -467,13 +467,13 @@ const CASES: &[Case] = &[
             (VALIDATE, 1, "config::not_a_file"),
             (PLAN, 1, "config::not_a_file"),
         ],
-        absent: &["cfg/.socialform/sandbox.json"],
+        absent: &["cfg/.socialform/sandbox.db"],
     },
     Case {
         name: "a FIFO as the state file",
         setup: |e| {
             e.base();
-            e.fifo("cfg/.socialform/sandbox.json");
+            e.fifo("cfg/.socialform/sandbox.db");
         },
         runs: &[(VALIDATE, 1, "config::not_a_file"), (PLAN, 1, "FIFO")],
         absent: &[],
@@ -482,10 +482,10 @@ const CASES: &[Case] = &[
         name: "a FIFO as the lock file",
         setup: |e| {
             e.base();
-            e.fifo("cfg/.socialform/sandbox.json.lock");
+            e.fifo("cfg/.socialform/sandbox.db.lock");
         },
         runs: &[(VALIDATE, 1, "config::not_a_file"), (PLAN, 1, "FIFO")],
-        absent: &["cfg/.socialform/sandbox.json"],
+        absent: &["cfg/.socialform/sandbox.db"],
     },
     Case {
         name: "a FIFO given to --sandbox",
@@ -540,7 +540,7 @@ const CASES: &[Case] = &[
             (VALIDATE, 1, "config::too_large"),
             (PLAN, 1, "larger than 8 MiB"),
         ],
-        absent: &["cfg/.socialform/sandbox.json"],
+        absent: &["cfg/.socialform/sandbox.db"],
     },
     Case {
         name: "a *.toml of 8 MiB exactly is read",
@@ -671,11 +671,15 @@ const CASES: &[Case] = &[
             assert_eq!(applied.code, Some(0), "{}", applied.stderr);
             // The platform now says the avatar is outside (as a hostile platform, or a
             // hand edit, could): import must not copy it.
-            let state = e.path("cfg/.socialform/sandbox.json");
-            let text = std::fs::read_to_string(&state).unwrap();
-            let edited = text.replace("avatars/agent.png", "../outside/secret.png");
-            assert_ne!(text, edited);
-            std::fs::write(&state, edited).unwrap();
+            let edited = e.run(&[
+                "sandbox",
+                "edit",
+                "profile.desk",
+                r#"custom_profiles=[{ name = "Agent", avatar = "../outside/secret.png" }]"#,
+                "--config",
+                "cfg",
+            ]);
+            assert_eq!(edited.code, Some(0), "{}", edited.stderr);
         },
         runs: &[(
             IMPORT,

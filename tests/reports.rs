@@ -3,6 +3,8 @@
 //! refused, never planned), each JSON valid against its committed schema, standard
 //! output holding the report only.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -52,30 +54,6 @@ fn edit(dir: &Path, from: &str, to: &str) {
     let s = std::fs::read_to_string(&path).unwrap();
     assert!(s.contains(from), "{from}");
     std::fs::write(&path, s.replacen(from, to, 1)).unwrap();
-}
-
-fn state_path(dir: &Path) -> PathBuf {
-    dir.join(".socialform/sandbox.json")
-}
-
-/// Edits the sandbox state as the platform's UI would: fields and versions move, the
-/// applied hash does not.
-fn edit_state(dir: &Path, f: impl FnOnce(&mut Value)) {
-    let path = state_path(dir);
-    let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    f(&mut state);
-    let revision = state["revision"].as_u64().unwrap() + 1;
-    state["revision"] = revision.into();
-    std::fs::write(&path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
-}
-
-fn live_mut<'a>(state: &'a mut Value, address: &str) -> &'a mut Value {
-    state["resources"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|r| r["resource"]["address"] == address)
-        .unwrap()
 }
 
 /// Parses standard output as one JSON document and checks it against `schema`.
@@ -158,11 +136,16 @@ fn drift_as_markdown_and_as_json() {
         "unmanaged, listed: {md}"
     );
     // A hand edit (an ice breaker reworded in the platform's UI) and a pending change.
-    edit_state(&dir, |state| {
-        let fb = live_mut(state, "profile.acme_fb");
-        fb["resource"]["fields"]["ice_breakers"][1]["flow"] = "baggage".into();
-        fb["version"] = 99.into();
-    });
+    let live = common::sandbox_state(&dir);
+    let fb = live["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"]["address"] == "profile.acme_fb")
+        .unwrap();
+    let mut ice_breakers = fb["resource"]["fields"]["ice_breakers"].clone();
+    ice_breakers[1]["flow"] = "baggage".into();
+    common::sandbox_edit(&dir, "profile.acme_fb", &[("ice_breakers", ice_breakers)]);
     edit(
         &dir,
         r#"start_flow = "welcome""#,
@@ -250,12 +233,10 @@ fn apply_json_reports_a_failure_half_way() {
         "[contact_attributes.phone]\nenabled = true\n\n[contact_attributes.email]",
     );
     run(&dir, &["plan", "."], 0);
-    edit_state(&dir, |state| {
-        state["resources"]
-            .as_array_mut()
-            .unwrap()
-            .retain(|r| r["resource"]["address"] != "contact_attribute.phone");
-    });
+    common::sandbox_lose(
+        &dir.join(".socialform/sandbox.db"),
+        "contact_attribute.phone",
+    );
     let plan: Value =
         serde_json::from_slice(&run(&dir, &["plan", ".", "--format", "json"], 0).stdout).unwrap();
     let changes = plan["changes"].as_array().unwrap();

@@ -66,14 +66,14 @@ fn import_round_trips_to_a_configuration_that_plans_no_changes() {
     let root_file = std::fs::read_to_string(dir.join("socialform.toml")).unwrap();
     assert!(!root_file.contains(".."), "{root_file}");
     assert!(
-        stderr.contains("socialform plan imported --sandbox acme/.socialform/sandbox.json"),
+        stderr.contains("socialform plan imported --sandbox acme/.socialform/sandbox.db"),
         "{stderr}"
     );
     let proactive = std::fs::read_to_string(dir.join("proactive/checkout_help.toml")).unwrap();
     assert!(proactive.contains("when = "), "{proactive}");
     assert!(!proactive.contains("conditions"), "{proactive}");
 
-    let sandbox = "acme/.socialform/sandbox.json";
+    let sandbox = "acme/.socialform/sandbox.db";
     run(&root, &["validate", "imported"], 0);
     run(
         &root,
@@ -88,7 +88,7 @@ fn import_round_trips_to_a_configuration_that_plans_no_changes() {
     );
     // From inside the imported directory too, naming the sandbox by the environment.
     let out = common::socialform(&dir, &["plan", ".", "--detailed-exitcode"])
-        .env("SOCIALFORM_SANDBOX", "../acme/.socialform/sandbox.json")
+        .env("SOCIALFORM_SANDBOX", "../acme/.socialform/sandbox.db")
         .output();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // Without it, the new directory has no sandbox of its own: an error, not a guess.
@@ -148,7 +148,7 @@ fn import_with_unmanaged_adopts_them_under_display_name_ids() {
             "--format",
             "json",
             "--sandbox",
-            "acme/.socialform/sandbox.json",
+            "acme/.socialform/sandbox.db",
         ],
         0,
     );

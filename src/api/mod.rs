@@ -215,6 +215,9 @@ pub enum RefusalReason {
     AccountNotConnected,
     /// the flow (`subject`) does not exist
     UnknownFlow,
+    /// the resource breaks a rule of the configuration format, the one `validate` applies
+    /// (its diagnostic code, such as `limits::too_long`, is the `subject`)
+    Rule,
 }
 
 impl RefusalReason {

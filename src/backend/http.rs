@@ -112,6 +112,7 @@ pub fn refusal_code(r: &Refusal) -> (&'static str, Option<String>) {
         Refusal::PlatformAttribute => (RefusalReason::PlatformAttribute, None),
         Refusal::AccountNotConnected(a) => (RefusalReason::AccountNotConnected, Some(a.clone())),
         Refusal::UnknownFlow(f) => (RefusalReason::UnknownFlow, Some(f.clone())),
+        Refusal::Rule { code, .. } => (RefusalReason::Rule, Some(code.clone())),
     };
     (reason.as_str(), subject)
 }
@@ -123,6 +124,10 @@ fn refusal_from(reason: &str, subject: Option<String>) -> Option<Refusal> {
         RefusalReason::CreateBound => Refusal::CreateBound,
         RefusalReason::DeleteBound => Refusal::DeleteBound,
         RefusalReason::PlatformAttribute => Refusal::PlatformAttribute,
+        RefusalReason::Rule => Refusal::Rule {
+            code: subject.unwrap_or_default(),
+            message: String::new(),
+        },
         RefusalReason::AccountNotConnected => {
             Refusal::AccountNotConnected(subject.unwrap_or_default())
         }
@@ -465,11 +470,23 @@ impl HttpBackend {
                 (404, "not_found") => return BackendError::NotFound(address),
                 (409, "already_exists") => return BackendError::AlreadyExists(address),
                 (422, "refused") => {
-                    if let Some(reason) = body
-                        .reason
-                        .as_deref()
-                        .and_then(|r| refusal_from(r, body.subject.clone()))
+                    // A refusal by a rule of the configuration has the reason `rule`, and
+                    // its diagnostic code as `subject`.
+                    let reason = body.reason.as_deref();
+                    if let Some(reason) = reason.and_then(|r| refusal_from(r, body.subject.clone()))
                     {
+                        let reason = match reason {
+                            // The rule's words are the end of the server's message.
+                            Refusal::Rule { code, .. } => Refusal::Rule {
+                                message: body
+                                    .message
+                                    .split_once(&format!("rule {code}: "))
+                                    .map(|(_, m)| m.to_string())
+                                    .unwrap_or_default(),
+                                code,
+                            },
+                            other => other,
+                        };
                         return BackendError::Refused { address, reason };
                     }
                 }

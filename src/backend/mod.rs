@@ -12,27 +12,7 @@ use std::time::Duration;
 
 use crate::model::{LiveState, Write};
 
-/// Why the platform refused a write.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    /// bound profiles exist as long as their account is connected
-    #[error(
-        "a profile of a connected account cannot be created: connect the account on the platform"
-    )]
-    CreateBound,
-    /// bound profiles exist as long as their account is connected
-    #[error("a profile of a connected account cannot be deleted")]
-    DeleteBound,
-    /// platform attributes exist for every workspace
-    #[error("a platform contact attribute cannot be created or deleted")]
-    PlatformAttribute,
-    /// the account is not connected
-    #[error("account `{0}` is not connected to the workspace")]
-    AccountNotConnected(String),
-    /// a flow that does not exist
-    #[error("flow `{0}` does not exist")]
-    UnknownFlow(String),
-}
+pub use crate::platform::Refusal;
 
 /// A backend failure: what the platform said, or why it could not be reached.
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +116,14 @@ pub enum BackendError {
         /// why
         reason: Refusal,
     },
+    /// the sandbox's database failed, or the file is not one
+    #[error("the sandbox `{}`: {source}", .path.display())]
+    Store {
+        /// the database file
+        path: PathBuf,
+        /// what failed
+        source: crate::platform::store::StoreError,
+    },
     /// the backend kind is not available yet
     #[error("the `{0}` backend is not available in this build")]
     Unsupported(String),
@@ -163,6 +151,48 @@ pub enum BackendError {
     Meta(Box<meta::graph::MetaError>),
 }
 
+impl From<crate::platform::Rejection> for BackendError {
+    fn from(r: crate::platform::Rejection) -> BackendError {
+        use crate::platform::Rejection;
+        match r {
+            Rejection::Conflict {
+                address,
+                expected,
+                found,
+            } => BackendError::Conflict {
+                address,
+                expected,
+                found,
+            },
+            Rejection::NotFound(a) => BackendError::NotFound(a),
+            Rejection::AlreadyExists(a) => BackendError::AlreadyExists(a),
+            Rejection::Refused { address, reason } => BackendError::Refused { address, reason },
+        }
+    }
+}
+
+impl From<crate::platform::catalog::CatalogError> for BackendError {
+    fn from(e: crate::platform::catalog::CatalogError) -> BackendError {
+        use crate::platform::catalog::CatalogError;
+        match e {
+            CatalogError::Missing(path) => BackendError::CatalogMissing(path),
+            CatalogError::Invalid {
+                path,
+                line,
+                column,
+                kind,
+            } => BackendError::CatalogInvalid {
+                path,
+                line,
+                column,
+                kind,
+            },
+            CatalogError::File { path, reason } => BackendError::File { path, reason },
+            CatalogError::Io { path, source } => BackendError::Io { path, source },
+        }
+    }
+}
+
 /// A platform: one snapshot read, one resource per write. Writes take `&self` and the
 /// backend is `Sync`, so the executor can run independent writes from several threads.
 pub trait Backend: Send + Sync {
@@ -176,6 +206,26 @@ pub trait Backend: Send + Sync {
     fn max_parallelism(&self) -> usize {
         usize::MAX
     }
+    /// What opening the backend did that the user should hear of (a command prints them).
+    fn notices(&self) -> &[Notice] {
+        &[]
+    }
+}
+
+/// Something opening a backend did that the user should hear of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// the sandbox's old JSON state file was migrated into its database, once
+    Migrated {
+        /// the old state file
+        from: PathBuf,
+        /// the database
+        to: PathBuf,
+        /// where the old file was kept
+        kept: PathBuf,
+    },
+    /// a resource was created for an entry added to the catalog (its address)
+    Added(String),
 }
 
 /// What opening a backend takes: plain settings, which the pipeline

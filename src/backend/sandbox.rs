@@ -1,27 +1,35 @@
-//! The sandbox backend: a local JSON file standing in for a platform account. It is
-//! created on first use from the catalog file, written atomically (temp file, fsync,
-//! rename, fsync of the directory) and guarded by a lock file for the life of a run, so
-//! two runs never interleave. It refuses what the platform would refuse.
+//! The sandbox backend: the platform ([`crate::platform`]) embedded in the process. Its
+//! state is an SQLite database (`.socialform/sandbox.db` by default), the same store as
+//! `socialform serve`'s: every write its own transaction (WAL), the whole workspace read
+//! in one query. It is created on first use from the catalog file, and the catalog is read
+//! again and reconciled at every run. A lock file beside the database is held for the life
+//! of a run, so two runs never interleave. It refuses what the platform would refuse, by
+//! the platform's rules ([`crate::platform::check_write`]).
+//!
+//! An old state file (JSON, format 1) is migrated once: the one named by the path itself,
+//! or `sandbox.json` beside a `sandbox.db` that does not exist yet. The old file is kept
+//! renamed (`.migrated` appended) and the run says so ([`Backend::notices`]).
+//!
+//! Durability: `synchronous = NORMAL` in WAL mode, like `serve --synchronous normal`: a
+//! commit is in the WAL file before the write is reported, so a killed run loses no write
+//! it reported; only an OS crash or a power loss can lose the last commits of a local
+//! sandbox. Writes are serialised (one SQLite writer), so it asks for a parallelism of 1.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
-use super::{Backend, BackendError, Refusal};
+use super::{Backend, BackendError, Notice};
 
 use crate::catalog::Catalog;
 
 use crate::config::files::{self, FileError};
-use crate::model::{Address, Kind, MANAGER, PLATFORM_FIELDS, Resource};
-use crate::model::{LiveResource, LiveState, Write, WriteOp};
+use crate::model::{LiveResource, LiveState, Write};
+use crate::platform::store::{Snapshot, Store, StoreError, Synchronous, WriteError, WriteRequest};
 
-/// The state file's format version.
+/// The old state file's format version.
 const STATE_VERSION: u32 = 1;
 
 /// The largest state file the sandbox reads: 256 MiB, far above what socialform writes
@@ -29,7 +37,8 @@ const STATE_VERSION: u32 = 1;
 /// file planted in a configuration directory can take.
 pub const MAX_STATE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// The sandbox state file, as stored.
+/// The old sandbox state file (a JSON document), as it was stored before the sandbox
+/// became an SQLite database; read only to migrate it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
@@ -46,43 +55,9 @@ pub struct State {
 }
 
 impl State {
-    /// The state of a new platform account: the catalog, the profiles of its connected
-    /// accounts and its platform contact attributes, none of them managed.
+    /// The state of a new platform account ([`crate::platform::initial`]).
     pub fn initial(workspace: &str, catalog: Catalog) -> State {
-        let mut resources = Vec::new();
-        let mut revision = 0;
-        for a in &catalog.accounts {
-            revision += 1;
-            let mut fields = IndexMap::new();
-            fields.insert("channel".to_string(), json!(a.channel));
-            fields.insert("account".to_string(), json!(a.account));
-            fields.insert("display_name".to_string(), json!(a.display_name));
-            let id = crate::model::id::from_name(&format!(
-                "{}_{}",
-                a.channel,
-                a.account.trim_start_matches('@')
-            ));
-            resources.push(LiveResource {
-                resource: Resource::at(&Address::profile(&id), fields),
-                version: revision,
-                managed_by: None,
-                applied_hash: None,
-                applied_by: None,
-            });
-        }
-        for name in &catalog.platform_attributes {
-            revision += 1;
-            let mut fields = IndexMap::new();
-            fields.insert("platform".to_string(), json!(true));
-            fields.insert("enabled".to_string(), json!(true));
-            resources.push(LiveResource {
-                resource: Resource::at(&Address::id(Kind::ContactAttribute, name), fields),
-                version: revision,
-                managed_by: None,
-                applied_hash: None,
-                applied_by: None,
-            });
-        }
+        let (revision, resources) = crate::platform::initial(&catalog);
         State {
             format_version: STATE_VERSION,
             workspace: workspace.to_string(),
@@ -93,13 +68,15 @@ impl State {
     }
 }
 
-/// A sandbox opened by one run: its state, and the lock it holds until dropped. The state
-/// sits behind a mutex so the sandbox can be shared by the executor's workers; writes are
-/// serialised anyway (each one rewrites the file), so it asks for a parallelism of 1.
+/// A sandbox opened by one run: the store, the workspace, its catalog as reconciled, and
+/// the lock it holds until dropped.
 #[derive(Debug)]
 pub struct Sandbox {
     path: PathBuf,
-    state: Mutex<State>,
+    store: Store,
+    workspace: String,
+    catalog: crate::platform::Indexed,
+    notices: Vec<Notice>,
     _lock: File,
 }
 
@@ -123,8 +100,6 @@ fn unusable(path: &Path) -> impl FnOnce(FileError) -> BackendError + '_ {
     }
 }
 
-/// Opens (creating it if needed) the lock file, never waiting on a FIFO or a device put
-/// in its place: the open is non-blocking, and only a regular file is kept.
 fn open_lock_file(path: &Path) -> Result<File, BackendError> {
     if let Ok(meta) = std::fs::metadata(path)
         && let Some(kind) = files::non_file_kind(&meta)
@@ -176,69 +151,82 @@ fn lock(
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync, rename,
-/// fsync of the directory. A crash leaves the old file or the new one, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BackendError> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        // A new file, never one that exists (a link planted under the temp file's name
-        // would otherwise be written through).
-        let create = || File::options().write(true).create_new(true).open(&tmp);
-        let mut f = match create() {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                std::fs::remove_file(&tmp).map_err(io(&tmp))?;
-                create()
-            }
-            other => other,
-        }
-        .map_err(io(&tmp))?;
-        f.write_all(bytes).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
-        drop(f);
-        std::fs::rename(&tmp, path).map_err(io(path))?;
-        #[cfg(unix)]
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io(dir))?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+fn store_error(path: &Path) -> impl FnOnce(StoreError) -> BackendError + '_ {
+    move |source| BackendError::Store {
+        path: path.to_path_buf(),
+        source,
     }
-    result
 }
 
-/// Removes the temp files `write_atomic` leaves when a run dies before its rename.
-fn remove_stale_temps(path: &Path) {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-        return;
+/// Whether an existing file is an old JSON state file (its first byte that is not
+/// white space is `{`); an SQLite database starts with `SQLite format 3`.
+fn is_json_state(path: &Path) -> bool {
+    use std::io::Read as _;
+    let Ok(f) = File::open(path) else {
+        return false;
     };
-    let prefix = format!(".{name}.tmp-");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = std::fs::remove_file(entry.path());
-        }
+    let mut head = Vec::with_capacity(64);
+    if f.take(64).read_to_end(&mut head).is_err() {
+        return false;
     }
+    head.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
+}
+
+/// `path` with `suffix` appended to its name.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Reads an old state file, bounded; its errors say where and what kind, never what the
+/// file holds.
+fn read_state(path: &Path, workspace: &str) -> Result<State, BackendError> {
+    let text = files::read_text(path, MAX_STATE_BYTES).map_err(unusable(path))?;
+    let state: State = serde_json::from_str(&text).map_err(|e| BackendError::Corrupt {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        kind: json_error_kind(&e),
+    })?;
+    if state.workspace != workspace {
+        return Err(BackendError::WrongWorkspace {
+            path: path.to_path_buf(),
+            expected: workspace.to_string(),
+            found: state.workspace,
+        });
+    }
+    Ok(state)
+}
+
+/// Migrates the old state file `old` into a new database at `path` (which may be `old`
+/// itself): the database is built aside, then the old file is renamed with `.migrated`
+/// appended and the database moved into place.
+fn migrate(path: &Path, old: &Path, workspace: &str) -> Result<PathBuf, BackendError> {
+    let state = read_state(old, workspace)?;
+    let tmp = with_suffix(path, ".migrating");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(with_suffix(&tmp, suffix));
+    }
+    {
+        let store = Store::open(&tmp, Synchronous::Full).map_err(store_error(&tmp))?;
+        store
+            .replace_all(workspace, &state.catalog, state.revision, &state.resources)
+            .map_err(store_error(&tmp))?;
+    }
+    let kept = with_suffix(old, ".migrated");
+    std::fs::rename(old, &kept).map_err(io(old))?;
+    std::fs::rename(&tmp, path).map_err(io(path))?;
+    Ok(kept)
 }
 
 impl Sandbox {
-    /// Opens (and on first use creates, from `catalog`) the state file at `path`, holding
-    /// its lock until the sandbox is dropped.
+    /// Opens (and on first use creates, from `catalog`) the sandbox database at `path`,
+    /// holding its lock until the sandbox is dropped; migrates an old state file once; and
+    /// reconciles the stored state with the catalog file (when it exists: an existing
+    /// sandbox named with `--sandbox` may be used without its catalog).
     pub fn open(
         path: &Path,
         catalog: &Path,
@@ -252,46 +240,107 @@ impl Sandbox {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
-        let mut lock_path = path.as_os_str().to_owned();
-        lock_path.push(".lock");
-        let lock_file = lock(Path::new(&lock_path), lock_timeout, on_wait)?;
-        // A run killed between writing its temp file and renaming it leaves a full copy
-        // of the state behind; holding the lock, no other run can be writing one now.
-        remove_stale_temps(path);
+        let lock_file = lock(&with_suffix(path, ".lock"), lock_timeout, on_wait)?;
+        let mut notices = Vec::new();
         let exists = files::check_readable(path, MAX_STATE_BYTES).map_err(unusable(path))?;
-        let state = if exists {
-            let text = files::read_text(path, MAX_STATE_BYTES).map_err(unusable(path))?;
-            let state: State = serde_json::from_str(&text).map_err(|e| BackendError::Corrupt {
-                path: path.to_path_buf(),
-                line: e.line(),
-                column: e.column(),
-                kind: json_error_kind(&e),
-            })?;
-            if state.workspace != workspace {
-                return Err(BackendError::WrongWorkspace {
-                    path: path.to_path_buf(),
-                    expected: workspace.to_string(),
-                    found: state.workspace,
-                });
+        let sibling = (path.extension().is_some_and(|e| e == "db"))
+            .then(|| path.with_extension("json"))
+            .filter(|p| std::fs::symlink_metadata(p).is_ok());
+        let old = match (exists, sibling) {
+            (true, _) if is_json_state(path) => Some(path.to_path_buf()),
+            (false, Some(sibling)) => {
+                files::check_readable(&sibling, MAX_STATE_BYTES).map_err(unusable(&sibling))?;
+                Some(sibling)
             }
-            state
-        } else {
-            let state = State::initial(workspace, read_catalog(catalog)?);
-            persist(path, &state)?;
-            state
+            _ => None,
+        };
+        if let Some(old) = old {
+            let kept = migrate(path, &old, workspace)?;
+            notices.push(Notice::Migrated {
+                from: old,
+                to: path.to_path_buf(),
+                kept,
+            });
+        }
+        let store = Store::open(path, Synchronous::Normal).map_err(store_error(path))?;
+        let held = store.workspaces().map_err(store_error(path))?;
+        if !held.is_empty() && !held.iter().any(|w| w == workspace) {
+            return Err(BackendError::WrongWorkspace {
+                path: path.to_path_buf(),
+                expected: workspace.to_string(),
+                found: held.join(", "),
+            });
+        }
+        let file_catalog = match crate::platform::catalog::read(catalog) {
+            Ok(c) => Some(c),
+            Err(crate::platform::catalog::CatalogError::Missing(_)) if !held.is_empty() => None,
+            Err(e) => return Err(e.into()),
+        };
+        let catalog = match file_catalog {
+            Some(c) => {
+                let reconciled = store
+                    .ensure_workspace(workspace, &c)
+                    .map_err(store_error(path))?;
+                notices.extend(reconciled.added.into_iter().map(Notice::Added));
+                c
+            }
+            None => store
+                .snapshot(workspace)
+                .map_err(store_error(path))?
+                .map(|s| s.catalog)
+                .unwrap_or_default(),
         };
         Ok(Sandbox {
             path: path.to_path_buf(),
-            state: Mutex::new(state),
+            store,
+            workspace: workspace.to_string(),
+            catalog: crate::platform::Indexed::new(catalog),
+            notices,
             _lock: lock_file,
         })
     }
 
-    /// The state as it is now.
-    pub fn state(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave a half-applied state: writes build
-        // the next state aside and swap it in only once it is persisted.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    /// The whole workspace as stored now.
+    pub fn snapshot(&self) -> Result<Snapshot, BackendError> {
+        self.store
+            .snapshot(&self.workspace)
+            .map_err(store_error(&self.path))?
+            .ok_or_else(|| {
+                store_error(&self.path)(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
+            })
+    }
+
+    /// An edit as the platform's UI makes it ([`Store::edit`]): fields set or removed, a
+    /// new version, the marks kept.
+    pub fn edit(
+        &self,
+        key: &str,
+        changes: &[(String, Option<serde_json::Value>)],
+    ) -> Result<LiveResource, BackendError> {
+        self.store
+            .edit(&self.workspace, key, changes)
+            .map_err(|e| self.write_error(e))
+    }
+
+    /// The sandbox as a new platform account again, from its catalog.
+    pub fn reset(&self) -> Result<(), BackendError> {
+        self.store
+            .reset(&self.workspace, &self.catalog)
+            .map_err(store_error(&self.path))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn write_error(&self, e: WriteError) -> BackendError {
+        match e {
+            WriteError::Rule(r) => r.into(),
+            // The sandbox sends no idempotency key.
+            WriteError::KeyReused => io(&self.path)(std::io::Error::other(e.to_string())),
+            WriteError::Store(s) => store_error(&self.path)(s),
+        }
     }
 }
 
@@ -305,260 +354,48 @@ fn json_error_kind(e: &serde_json::Error) -> &'static str {
     }
 }
 
-/// What kind of catalog error, in words that never quote the file. `toml`'s own messages
-/// quote the offending line (and serde's name the value), so only their kind is kept.
-fn catalog_error_kind(message: &str) -> &'static str {
-    if message.starts_with("unknown field") {
-        "a key the catalog format does not define"
-    } else if message.starts_with("missing field") {
-        "a required key is missing"
-    } else if message.starts_with("invalid type") {
-        "a value of the wrong type"
-    } else if message.starts_with("invalid length") {
-        "a list of the wrong length"
-    } else if message.starts_with("duplicate") {
-        "a key defined twice"
-    } else {
-        "a value the catalog format does not accept"
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[start..].chars().count() + 1)
-}
-
-/// Reads a sandbox catalog file (config.md, "The sandbox catalog"): a regular file of at
-/// most 8 MiB. Its errors say where and what kind, never what the file holds.
+/// Reads a sandbox catalog file ([`crate::platform::catalog::read`]).
 pub fn read_catalog(path: &Path) -> Result<Catalog, BackendError> {
-    let text = match files::read_text(path, files::MAX_FILE_BYTES) {
-        Ok(text) => text,
-        Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(BackendError::CatalogMissing(path.to_path_buf()));
-        }
-        Err(e) => return Err(unusable(path)(e)),
-    };
-    let invalid = |offset: usize, kind: &'static str| {
-        let (line, column) = line_col(&text, offset);
-        BackendError::CatalogInvalid {
-            path: path.to_path_buf(),
-            line,
-            column,
-            kind,
-        }
-    };
-    // Syntax first, so that its errors are told apart from the format's.
-    if let Err(e) = text.parse::<toml::Table>() {
-        let offset = e.span().map_or(0, |s| s.start);
-        return Err(invalid(offset, "not valid TOML"));
-    }
-    toml::from_str(&text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        invalid(offset, catalog_error_kind(e.message()))
-    })
-}
-
-/// Refuses a write that names a flow the catalog does not hold, under any key that is a
-/// flow field of some channel ([`crate::model::channel::flow_keys`]), wherever it is.
-fn check_flows(catalog: &Catalog, address: &str, value: &Value) -> Result<(), BackendError> {
-    static KEYS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    let keys = KEYS.get_or_init(crate::model::channel::flow_keys);
-    match value {
-        Value::Object(o) => {
-            for (k, v) in o {
-                if let (true, Some(flow)) = (keys.contains(&k.as_str()), v.as_str())
-                    && !catalog.has_flow(flow)
-                {
-                    return Err(BackendError::Refused {
-                        address: address.to_string(),
-                        reason: Refusal::UnknownFlow(flow.to_string()),
-                    });
-                }
-                check_flows(catalog, address, v)?;
-            }
-            Ok(())
-        }
-        Value::Array(a) => a.iter().try_for_each(|v| check_flows(catalog, address, v)),
-        _ => Ok(()),
-    }
-}
-
-/// The platform's rules for one write, shared by the sandbox and `socialform serve`:
-/// given the catalog and the live resource under the write's key (if any), either the
-/// resource as stored after the write, with `version` as its new version (`None` for a
-/// delete), or why the platform refuses it (exists already, not found, a moved version,
-/// a refusal).
-pub fn check_write(
-    catalog: &Catalog,
-    live: Option<&LiveResource>,
-    w: &Write,
-    version: u64,
-) -> Result<Option<LiveResource>, BackendError> {
-    let address = w.resource.address.clone();
-    let refused = |reason| BackendError::Refused {
-        address: address.clone(),
-        reason,
-    };
-    let check_version = |live: &LiveResource| match w.expected_version {
-        Some(v) if v != live.version => Err(BackendError::Conflict {
-            address: address.clone(),
-            expected: v,
-            found: live.version,
-        }),
-        _ => Ok(()),
-    };
-    let all_fields = || Value::Object(w.resource.fields.clone().into_iter().collect());
-    match w.op {
-        WriteOp::Create => {
-            if live.is_some() {
-                return Err(BackendError::AlreadyExists(address));
-            }
-            if w.resource.bound_channel().is_some() {
-                return Err(refused(Refusal::CreateBound));
-            }
-            if w.resource.kind == Kind::ContactAttribute && !w.resource.fields.contains_key("type")
-            {
-                return Err(refused(Refusal::PlatformAttribute));
-            }
-            check_flows(catalog, &address, &all_fields())?;
-            let mut resource = w.resource.clone();
-            resource
-                .fields
-                .retain(|k, _| !PLATFORM_FIELDS.contains(&k.as_str()));
-            Ok(Some(LiveResource {
-                resource,
-                version,
-                managed_by: Some(MANAGER.to_string()),
-                applied_hash: w.applied_hash.clone(),
-                applied_by: w.applied_by.clone(),
-            }))
-        }
-        WriteOp::Update => {
-            let Some(live) = live else {
-                return Err(BackendError::NotFound(address));
-            };
-            check_version(live)?;
-            if let Some(channel) = w.resource.bound_channel() {
-                let account = w
-                    .resource
-                    .fields
-                    .get("account")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                if !catalog
-                    .accounts
-                    .iter()
-                    .any(|a| a.channel == channel && a.account == account)
-                {
-                    return Err(refused(Refusal::AccountNotConnected(account.to_string())));
-                }
-            }
-            check_flows(catalog, &address, &all_fields())?;
-            // Platform-owned fields stay what the platform says.
-            let mut fields: IndexMap<String, Value> = live
-                .resource
-                .fields
-                .iter()
-                .filter(|(k, _)| PLATFORM_FIELDS.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            fields.extend(
-                w.resource
-                    .fields
-                    .iter()
-                    .filter(|(k, _)| !PLATFORM_FIELDS.contains(&k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone())),
-            );
-            Ok(Some(LiveResource {
-                resource: Resource::new(w.resource.address.clone(), w.resource.kind, fields),
-                version,
-                managed_by: Some(MANAGER.to_string()),
-                applied_hash: w.applied_hash.clone(),
-                applied_by: w.applied_by.clone(),
-            }))
-        }
-        WriteOp::Delete => {
-            let Some(live) = live else {
-                return Err(BackendError::NotFound(address));
-            };
-            check_version(live)?;
-            if live.resource.bound_channel().is_some() {
-                return Err(refused(Refusal::DeleteBound));
-            }
-            if live.resource.is_platform_owned() {
-                return Err(refused(Refusal::PlatformAttribute));
-            }
-            Ok(None)
-        }
-    }
-}
-
-/// Applies one write to a sandbox state by [`check_write`]; returns the new version (0 for
-/// a delete).
-fn apply(state: &mut State, w: &Write) -> Result<u64, BackendError> {
-    let key = w.resource.key();
-    let pos = state.resources.iter().position(|r| r.resource.key() == key);
-    let next = check_write(
-        &state.catalog,
-        pos.map(|i| &state.resources[i]),
-        w,
-        state.revision + 1,
-    )?;
-    state.revision += 1;
-    match (next, pos) {
-        (Some(live), Some(i)) => {
-            state.resources[i] = live;
-            Ok(state.revision)
-        }
-        (Some(live), None) => {
-            state.resources.push(live);
-            Ok(state.revision)
-        }
-        (None, Some(i)) => {
-            state.resources.remove(i);
-            Ok(0)
-        }
-        (None, None) => Ok(0),
-    }
-}
-
-fn persist(path: &Path, state: &State) -> Result<(), BackendError> {
-    let mut text = serde_json::to_string_pretty(state)
-        .map_err(|e| io(path)(std::io::Error::other(e.to_string())))?;
-    text.push('\n');
-    write_atomic(path, text.as_bytes())
+    Ok(crate::platform::catalog::read(path)?)
 }
 
 impl Backend for Sandbox {
     fn read(&mut self) -> Result<LiveState, BackendError> {
-        let state = self.state();
+        let s = self.snapshot()?;
         Ok(LiveState {
-            catalog: state.catalog.clone(),
-            resources: state.resources.clone(),
+            catalog: s.catalog,
+            resources: s.resources,
         })
     }
 
     fn write(&self, write: &Write) -> Result<u64, BackendError> {
-        let mut state = self.state();
-        let mut next = state.clone();
-        let version = apply(&mut next, write)?;
-        persist(&self.path, &next)?;
-        *state = next;
-        Ok(version)
+        let req = WriteRequest {
+            key: write.resource.key(),
+            write: write.clone(),
+            idempotency: None,
+        };
+        self.store
+            .write(&self.workspace, &self.catalog, req)
+            .map(|a| a.version)
+            .map_err(|e| self.write_error(e))
     }
 
     fn max_parallelism(&self) -> usize {
         1
+    }
+
+    fn notices(&self) -> &[Notice] {
+        &self.notices
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::Refusal;
+    use crate::model::{Kind, Resource, WriteOp};
+    use indexmap::IndexMap;
+    use serde_json::json;
 
     fn catalog() -> Catalog {
         toml::from_str(
@@ -577,7 +414,7 @@ mod tests {
     fn open(dir: &Path) -> Sandbox {
         std::fs::write(dir.join("catalog.toml"), "flows = [\"welcome\"]\n[[accounts]]\nchannel = \"facebook\"\naccount = \"123\"\ndisplay_name = \"Acme\"\n").unwrap();
         Sandbox::open(
-            &dir.join(".socialform/sandbox.json"),
+            &dir.join(".socialform/sandbox.db"),
             &dir.join("catalog.toml"),
             "w",
             Duration::from_millis(100),
@@ -667,7 +504,8 @@ mod tests {
         // The state survives a reopen.
         let sb = open(dir.path());
         assert_eq!(
-            sb.state()
+            sb.snapshot()
+                .unwrap()
                 .resources
                 .iter()
                 .filter(|r| r.managed_by.is_some())
@@ -737,7 +575,7 @@ mod tests {
         let _first = open(dir.path());
         let mut waited = false;
         let second = Sandbox::open(
-            &dir.path().join(".socialform/sandbox.json"),
+            &dir.path().join(".socialform/sandbox.db"),
             &dir.path().join("catalog.toml"),
             "w",
             Duration::from_millis(150),

@@ -39,8 +39,8 @@ pub struct Args {
     /// Allow deleting more than 30% of the managed resources of a workspace.
     #[arg(long)]
     allow_deletes: bool,
-    /// How many writes run at once against an http backend (the sandbox writes one at a
-    /// time).
+    /// How many writes run at once against an http backend. The sandbox ignores it: it
+    /// writes one at a time, each its own transaction.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     parallelism: u16,
     /// How to report the apply: `json` prints one report on standard output, also when

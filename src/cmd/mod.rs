@@ -38,6 +38,7 @@ mod export;
 mod import;
 mod plan;
 mod preview;
+mod sandbox;
 mod schema;
 mod serve;
 mod snippet;
@@ -72,6 +73,7 @@ enum Command {
     Explain(explain::Args),
     Serve(serve::Args),
     Emulate(emulate::Args),
+    Sandbox(sandbox::Args),
 }
 
 /// How a command ended, when it did not fail.
@@ -112,6 +114,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Explain(args) => explain::cmd_explain(args, color),
         Command::Serve(args) => serve::cmd_serve(args),
         Command::Emulate(args) => emulate::cmd_emulate(args),
+        Command::Sandbox(args) => sandbox::cmd_sandbox(args, color),
     }
 }
 

@@ -102,7 +102,29 @@ pub(super) fn open_platform(
             socialform::diagnostics::text::escape(&lock.display().to_string()),
         )
     };
-    pipeline::open_backend(valid, &options, &mut on_wait)
+    let backend = pipeline::open_backend(valid, &options, &mut on_wait)?;
+    print_notices(backend.notices());
+    Ok(backend)
+}
+
+/// Prints what opening the platform did that the user should hear of (on stderr).
+pub(super) fn print_notices(notices: &[backend::Notice]) {
+    let shown =
+        |p: &Path| socialform::diagnostics::text::escape(&p.display().to_string()).into_owned();
+    for notice in notices {
+        match notice {
+            backend::Notice::Migrated { from, to, kept } => errln!(
+                "note: migrated the sandbox state `{}` to the database `{}` (once; the old file is kept as `{}`)",
+                shown(from),
+                shown(to),
+                shown(kept)
+            ),
+            backend::Notice::Added(address) => errln!(
+                "note: `{}` was added from the sandbox catalog",
+                socialform::diagnostics::text::escape(address)
+            ),
+        }
+    }
 }
 
 /// Runs the pipeline: load, validate, read the platform, check against its catalog,
@@ -162,12 +184,13 @@ pub fn prepare(
             return Ok(Err(Outcome::Failed));
         }
     };
-    report(
-        valid.config(),
-        valid.sources(),
-        checked.diagnostics(),
-        "live checks",
-    );
+    // Live resources whose catalog entry disappeared are kept, and said so.
+    let mut live_diags = checked.diagnostics().to_vec();
+    live_diags.extend(socialform::platform::catalog::orphan_diagnostics(
+        &live.catalog,
+        &live.resources,
+    ));
+    report(valid.config(), valid.sources(), &live_diags, "live checks");
     let planned = pipeline::plan(&checked, &live, recorded_path(path));
     Ok(Ok(Prepared { backend, planned }))
 }

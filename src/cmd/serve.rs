@@ -208,14 +208,30 @@ pub fn cmd_serve(args: Args) -> Result<Outcome, Error> {
         ..ServeOptions::default()
     };
     let on_event = |event: Event| match event {
-        Event::Workspace { name, created } => errln!(
-            "workspace `{name}`: {}",
-            if created {
-                "created from its catalog"
-            } else {
-                "loaded from the database"
+        Event::Workspace {
+            name,
+            created,
+            added,
+            orphans,
+        } => {
+            errln!(
+                "workspace `{name}`: {}",
+                if created {
+                    "created from its catalog"
+                } else {
+                    "loaded from the database"
+                }
+            );
+            for address in added {
+                errln!("workspace `{name}`: `{address}` added from its catalog");
             }
-        ),
+            for (address, entry) in orphans {
+                errln!(
+                    "warning[{}]: workspace `{name}`: `{address}` is kept, but its catalog no longer lists {entry}",
+                    socialform::diagnostics::Code::Orphaned.as_str()
+                );
+            }
+        }
         Event::Listening(addr) => {
             outln!("listening on http://{addr}");
             let _ = std::io::stdout().flush();

@@ -132,6 +132,8 @@ codes! {
     UnknownFolder = ("refs::unknown_folder", Error, "a smart folder the mailbox does not have, or one that is not custom");
     ReplyProfileNotInTopics = ("refs::reply_profile_not_in_topics", Error, "a reply profile whose account is connected to none of the mailbox's topics");
     UnknownPlatformAttribute = ("refs::unknown_platform_attribute", Error, "an attribute that is neither declared nor a platform attribute");
+    // The platform's state against its catalog, at plan time and when `serve` starts.
+    Orphaned = ("platform::orphaned", Warning, "a live resource whose catalog entry disappeared (an account no longer connected, a platform attribute no longer filled): kept, not dropped");
 }
 
 #[cfg(test)]

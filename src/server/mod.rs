@@ -10,8 +10,8 @@
 //! processing; a 503 on a write is answered *after* the write was committed, like a
 //! gateway losing the answer, which is what idempotency keys are for). Only then is a
 //! body read: its content type is checked (415), its size bounded (413) and its reading
-//! timed (408). Writes then apply the platform's rules (the sandbox's,
-//! [`crate::backend::sandbox::check_write`]) in one transaction each.
+//! timed (408). Writes then apply the platform's rules ([`crate::platform::check_write`],
+//! the same as the embedded sandbox's) in one transaction each.
 //!
 //! Connections have deadlines ([`conn`]): headers, body, idle; shutdown has a grace
 //! period after which open connections are dropped. Every answer of the API, errors
@@ -21,7 +21,7 @@
 
 pub mod auth;
 pub mod conn;
-pub mod store;
+pub use crate::platform::store;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -46,7 +46,6 @@ use crate::api::{
 };
 use crate::backend::BackendError;
 use crate::backend::http::refusal_code;
-use crate::catalog::Catalog;
 use crate::model::{Kind, Resource, sha256_hex};
 use crate::model::{Write, WriteOp};
 
@@ -133,6 +132,11 @@ pub enum Event {
         name: String,
         /// whether it was created now
         created: bool,
+        /// the resources created for entries added to its catalog since the last start
+        added: Vec<String>,
+        /// resources kept whose catalog entry disappeared: (address, what the catalog
+        /// no longer lists)
+        orphans: Vec<(String, String)>,
     },
     /// the server accepts connections on this address
     Listening(SocketAddr),
@@ -217,7 +221,7 @@ impl Metrics {
 
 struct App {
     store: store::Store,
-    catalogs: HashMap<String, Arc<Catalog>>,
+    catalogs: HashMap<String, Arc<crate::platform::Indexed>>,
     tokens: Tokens,
     limiter: auth::RateLimiter,
     failures: auth::FailureLimiter,
@@ -294,6 +298,8 @@ impl From<BackendError> for ApiError {
             BackendError::Refused { reason, .. } => {
                 let (code, subject) = refusal_code(&reason);
                 let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message);
+                // A rule of the configuration format has the reason `rule` and its
+                // diagnostic code as `subject`.
                 err.body.reason = Some(code.to_string());
                 err.body.subject = subject;
                 err
@@ -306,7 +312,7 @@ impl From<BackendError> for ApiError {
 impl From<store::WriteError> for ApiError {
     fn from(e: store::WriteError) -> ApiError {
         match e {
-            store::WriteError::Rule(b) => b.into(),
+            store::WriteError::Rule(r) => BackendError::from(r).into(),
             store::WriteError::KeyReused => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
@@ -398,7 +404,7 @@ async fn read_body(
 struct Admitted {
     /// answer 503 after processing (an injected lost answer)
     fail_after: bool,
-    catalog: Arc<Catalog>,
+    catalog: Arc<crate::platform::Indexed>,
 }
 
 /// A 429 answered from `wait`, with `Retry-After` in whole seconds (at least 1).
@@ -543,7 +549,7 @@ async fn get_catalog(
     }
     let body = CatalogAnswer {
         workspace,
-        catalog: (*adm.catalog).clone(),
+        catalog: adm.catalog.catalog().clone(),
     };
     Ok(json_response(
         StatusCode::OK,
@@ -672,8 +678,23 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 }
 
 fn parse_body(bytes: &[u8]) -> Result<WriteBody, ApiError> {
-    let parsed: WriteBody = serde_json::from_slice(bytes)
-        .map_err(|e| bad_request(format!("the body is not a write: {e}")))?;
+    let parsed: WriteBody = serde_json::from_slice(bytes).map_err(|e| {
+        // A kind the platform does not know is a rule of the format, named as such.
+        let value: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+        let resource = &value["resource"];
+        match crate::platform::rules::check_kind(&resource["kind"]) {
+            Err(reason) => ApiError::from(BackendError::Refused {
+                address: resource["address"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(MAX_ADDRESS)
+                    .collect(),
+                reason,
+            }),
+            Ok(()) => bad_request(format!("the body is not a write: {e}")),
+        }
+    })?;
     if parsed.resource.address.is_empty() || parsed.resource.address.len() > MAX_ADDRESS {
         return Err(bad_request(
             "the resource address must be 1 to 512 characters",
@@ -1051,13 +1072,26 @@ pub fn run(options: ServeOptions, on_event: &(dyn Fn(Event) + Sync)) -> Result<(
     )?;
     let mut catalogs = HashMap::new();
     for (name, path) in &options.workspaces {
-        let catalog = crate::backend::sandbox::read_catalog(path)?;
-        let created = store.ensure_workspace(name, &catalog)?;
+        let catalog = crate::platform::catalog::read(path).map_err(BackendError::from)?;
+        let reconciled = store.ensure_workspace(name, &catalog)?;
+        // Reported at every start, for as long as they are there.
+        let live = store
+            .snapshot(name)?
+            .map(|s| s.resources)
+            .unwrap_or_default();
         on_event(Event::Workspace {
             name: name.clone(),
-            created,
+            created: reconciled.created,
+            added: reconciled.added,
+            orphans: crate::platform::catalog::orphans(&catalog, &live)
+                .into_iter()
+                .map(|o| (o.address, o.entry))
+                .collect(),
         });
-        catalogs.insert(name.clone(), Arc::new(catalog));
+        catalogs.insert(
+            name.clone(),
+            Arc::new(crate::platform::Indexed::new(catalog)),
+        );
     }
     let app = Arc::new(App {
         store,

@@ -297,3 +297,38 @@ pub fn bless_snapshot(name: &str, contents: &str) {
         std::fs::write(&path, format!("{header}{}\n", contents.trim_end())).unwrap();
     }
 }
+
+/// Edits a live resource of the sandbox of the configuration in `dir` as the platform's
+/// UI would (`socialform sandbox edit ADDRESS FIELD=VALUE`, each VALUE written as TOML):
+/// a new version, socialform's marks kept, so `drift` reports it.
+pub fn sandbox_edit(dir: &Path, address: &str, changes: &[(&str, Value)]) {
+    let mut args = vec![
+        "sandbox".to_string(),
+        "edit".to_string(),
+        address.to_string(),
+    ];
+    for (field, value) in changes {
+        let value = toml::Value::try_from(value).expect("a TOML value");
+        args.push(format!("{field}={value}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    socialform(dir, &args).assert_code(0);
+}
+
+/// The live state of the sandbox of the configuration in `dir`, as
+/// `socialform sandbox show --format json` prints it.
+pub fn sandbox_state(dir: &Path) -> Value {
+    let out = socialform(dir, &["sandbox", "show", "--format", "json"]).assert_code(0);
+    serde_json::from_slice(&out.stdout).expect("sandbox show JSON")
+}
+
+/// The platform loses a resource behind socialform's back: no command does that (the
+/// platform's UI cannot delete a platform attribute), so its row is removed from the
+/// sandbox database `db` directly.
+pub fn sandbox_lose(db: &Path, key: &str) {
+    let conn = rusqlite::Connection::open(db).expect("the sandbox database");
+    let n = conn
+        .execute("DELETE FROM resources WHERE key = ?1", [key])
+        .expect("a delete");
+    assert_eq!(n, 1, "{key} was live");
+}

@@ -90,7 +90,7 @@ pub struct BackendTable {
 impl BackendTable {
     /// The sandbox state file, relative to the configuration directory.
     pub fn sandbox_path(&self) -> &str {
-        self.path.as_deref().unwrap_or(".socialform/sandbox.json")
+        self.path.as_deref().unwrap_or(".socialform/sandbox.db")
     }
     /// The sandbox catalog file, relative to the configuration directory.
     pub fn catalog_path(&self) -> &str {

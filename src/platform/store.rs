@@ -1,7 +1,9 @@
-//! The server's store: SQLite (bundled), one file. Every write is one `BEGIN IMMEDIATE`
-//! transaction that checks the platform's rules ([`crate::backend::sandbox::check_write`]),
-//! bumps the workspace's revision, writes the resource and records the answer under its
-//! idempotency key, so a crash leaves either all of it or none of it.
+//! The platform's one store: SQLite (bundled), one file, used by the embedded sandbox
+//! (`.socialform/sandbox.db`) and by `socialform serve`. Every write is one
+//! `BEGIN IMMEDIATE` transaction that checks the platform's rules
+//! ([`crate::platform::check_write`]), bumps the workspace's revision, writes the
+//! resource and records the answer under its idempotency key, so a crash leaves either all
+//! of it or none of it. A plan reads the whole workspace in one query ([`Store::snapshot`]).
 //!
 //! Durability: WAL journal. With `synchronous = FULL` (the default) every commit is
 //! fsynced before it is acknowledged, so neither a kill -9 nor a power loss loses an
@@ -14,10 +16,9 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::backend::BackendError;
-use crate::backend::sandbox::{State, check_write};
 use crate::catalog::Catalog;
-use crate::model::{LiveResource, Write};
+use crate::model::{Kind, LiveResource, Resource, Write, WriteOp};
+use crate::platform::{Context, Rejection, check_write};
 
 /// How hard SQLite syncs a commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,8 +39,16 @@ pub enum StoreError {
     /// a stored row does not parse
     #[error("the database holds a row socialform did not write: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// an existing file that is not a socialform database (never quoted)
+    #[error("`{}` is not a socialform database: {what}", .path.display())]
+    NotADatabase {
+        /// the file
+        path: std::path::PathBuf,
+        /// what it is instead, in words that never quote it
+        what: &'static str,
+    },
     /// the database file could not be created or its mode set
-    #[error("the database `{path}`: {source}")]
+    #[error("the database `{}`: {source}", .path.display())]
     Io {
         /// the file
         path: std::path::PathBuf,
@@ -88,7 +97,7 @@ pub struct Answer {
 pub enum WriteError {
     /// the platform's rules refuse it
     #[error(transparent)]
-    Rule(#[from] BackendError),
+    Rule(#[from] Rejection),
     /// the idempotency key was used with another request
     #[error("the idempotency key was already used with a different request")]
     KeyReused,
@@ -170,6 +179,10 @@ fn connect(path: &Path, synchronous: Synchronous) -> Result<Connection, StoreErr
     Ok(conn)
 }
 
+/// The tables. A workspace's catalog has a table of its own: the workspace's row is
+/// rewritten by every write (its revision), and SQLite rewrites a whole row, so a catalog
+/// of thousands of accounts in it would be copied into the WAL at every write (databases
+/// made before keep an empty `workspaces.catalog`, moved here once).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS workspaces (
     name TEXT PRIMARY KEY,
@@ -194,6 +207,13 @@ CREATE TABLE IF NOT EXISTS idempotency (
     PRIMARY KEY (workspace, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created);
+CREATE TABLE IF NOT EXISTS catalogs (
+    workspace TEXT PRIMARY KEY REFERENCES workspaces(name),
+    catalog TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO catalogs (workspace, catalog)
+    SELECT name, catalog FROM workspaces WHERE catalog != '';
+UPDATE workspaces SET catalog = '' WHERE catalog != '';
 ";
 
 /// How long an idempotency key is remembered by default.
@@ -204,6 +224,121 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// A whole workspace, read at once.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// the catalog stored with it
+    pub catalog: Catalog,
+    /// the last version handed out
+    pub revision: u64,
+    /// every resource, in key order
+    pub resources: Vec<LiveResource>,
+}
+
+/// What reconciling a workspace with its catalog did and found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reconciled {
+    /// the workspace did not exist and was created from the catalog
+    pub created: bool,
+    /// the addresses of the resources created for entries added to the catalog
+    pub added: Vec<String>,
+    /// resources created for the catalog, not stored yet (filled by the reconciling)
+    pub new: Vec<LiveResource>,
+    /// resources kept whose catalog entry disappeared
+    pub orphans: Vec<crate::platform::catalog::Orphan>,
+}
+
+fn read_resources(conn: &Connection, workspace: &str) -> Result<Vec<LiveResource>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT data FROM resources WHERE workspace = ?1 ORDER BY key")?;
+    let rows = stmt.query_map(params![workspace], |r| {
+        r.get_ref(0).map(|v| match v {
+            rusqlite::types::ValueRef::Text(t) => serde_json::from_slice::<LiveResource>(t),
+            _ => serde_json::from_slice::<LiveResource>(b""),
+        })
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row??);
+    }
+    Ok(out)
+}
+
+fn read_one(
+    conn: &Connection,
+    workspace: &str,
+    key: &str,
+) -> Result<Option<LiveResource>, StoreError> {
+    let data: Option<String> = conn
+        .prepare_cached("SELECT data FROM resources WHERE workspace = ?1 AND key = ?2")?
+        .query_row(params![workspace, key], |r| r.get(0))
+        .optional()?;
+    Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+}
+
+/// Every live group of the workspace (their keys are their addresses, `group.<id>`).
+fn read_groups(conn: &Connection, workspace: &str) -> Result<Vec<Resource>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT data FROM resources WHERE workspace = ?1 AND key >= 'group.' AND key < 'group/'",
+    )?;
+    let rows = stmt.query_map(params![workspace], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let live: LiveResource = serde_json::from_str(&row?)?;
+        out.push(live.resource);
+    }
+    Ok(out)
+}
+
+/// The first bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Refuses an existing file that is not an SQLite database, before SQLite opens it.
+fn check_header(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read as _;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let mut head = [0u8; 16];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => {
+                return Err(StoreError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                });
+            }
+        }
+    }
+    if n == 0 || &head == SQLITE_HEADER {
+        Ok(())
+    } else {
+        Err(StoreError::NotADatabase {
+            path: path.to_path_buf(),
+            what: "it is not an SQLite file",
+        })
+    }
+}
+
+/// Refuses an SQLite database that another program made: one with tables, none of them
+/// socialform's.
+fn check_tables(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if !tables.is_empty() && !tables.iter().any(|t| t == "workspaces") {
+        return Err(StoreError::NotADatabase {
+            path: path.to_path_buf(),
+            what: "an SQLite database without socialform's tables",
+        });
+    }
+    Ok(())
 }
 
 impl Store {
@@ -219,7 +354,9 @@ impl Store {
         synchronous: Synchronous,
         ttl_secs: i64,
     ) -> Result<Store, StoreError> {
+        check_header(path)?;
         owner_only(path)?;
+        check_tables(&Connection::open(path)?, path)?;
         let writer = connect(path, synchronous)?;
         writer.execute_batch(SCHEMA)?;
         // The -wal and -shm files exist now; make sure of their mode too.
@@ -262,41 +399,249 @@ impl Store {
         out
     }
 
-    /// Makes sure the workspace exists: on first use it is created from its catalog like a
-    /// new sandbox ([`State::initial`]); afterwards only its catalog is refreshed.
-    /// Returns whether it was created.
-    pub fn ensure_workspace(&self, name: &str, catalog: &Catalog) -> Result<bool, StoreError> {
+    /// Makes sure the workspace exists and matches its catalog: on first use it is
+    /// created from it like a new platform account ([`crate::platform::initial`]);
+    /// afterwards the catalog is stored anew and reconciled with the resources (the
+    /// profiles of accounts and the platform attributes added to the catalog are created;
+    /// resources whose catalog entry disappeared are kept and reported), in one
+    /// transaction.
+    pub fn ensure_workspace(
+        &self,
+        name: &str,
+        catalog: &Catalog,
+    ) -> Result<Reconciled, StoreError> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let catalog_json = serde_json::to_string(catalog)?;
-        let exists: Option<u64> = tx
+        let exists: Option<(u64, String)> = tx
             .query_row(
-                "SELECT revision FROM workspaces WHERE name = ?1",
+                "SELECT w.revision, c.catalog FROM workspaces w JOIN catalogs c ON c.workspace = w.name
+                 WHERE w.name = ?1",
                 params![name],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if exists.is_some() {
-            tx.execute(
-                "UPDATE workspaces SET catalog = ?2 WHERE name = ?1",
-                params![name, catalog_json],
-            )?;
-            tx.commit()?;
-            return Ok(false);
-        }
-        let state = State::initial(name, catalog.clone());
-        tx.execute(
-            "INSERT INTO workspaces (name, revision, catalog) VALUES (?1, ?2, ?3)",
-            params![name, state.revision, catalog_json],
-        )?;
-        for r in &state.resources {
+        let insert = |tx: &rusqlite::Transaction<'_>, r: &LiveResource| -> Result<(), StoreError> {
             tx.execute(
                 "INSERT INTO resources (workspace, key, version, data) VALUES (?1, ?2, ?3, ?4)",
                 params![name, r.resource.key(), r.version, serde_json::to_string(r)?],
             )?;
+            Ok(())
+        };
+        let Some((mut revision, stored)) = exists else {
+            let (revision, resources) = crate::platform::initial(catalog);
+            tx.execute(
+                "INSERT INTO workspaces (name, revision, catalog) VALUES (?1, ?2, '')",
+                params![name, revision],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO catalogs (workspace, catalog) VALUES (?1, ?2)",
+                params![name, catalog_json],
+            )?;
+            for r in &resources {
+                insert(&tx, r)?;
+            }
+            tx.commit()?;
+            return Ok(Reconciled {
+                created: true,
+                ..Reconciled::default()
+            });
+        };
+        if stored == catalog_json {
+            // The catalog did not change: nothing to add, and the orphans are those of the
+            // last start (the plan reports them from the live state anyway).
+            tx.commit()?;
+            return Ok(Reconciled::default());
+        }
+        let stored: Catalog = serde_json::from_str(&stored)?;
+        let live = read_resources(&tx, name)?;
+        let mut out = crate::platform::catalog::reconcile(&stored, catalog, &live);
+        for mut r in std::mem::take(&mut out.new) {
+            revision += 1;
+            r.version = revision;
+            out.added.push(r.resource.address.clone());
+            insert(&tx, &r)?;
+        }
+        tx.execute(
+            "UPDATE workspaces SET revision = ?2 WHERE name = ?1",
+            params![name, revision],
+        )?;
+        tx.execute(
+            "UPDATE catalogs SET catalog = ?2 WHERE workspace = ?1",
+            params![name, catalog_json],
+        )?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The whole workspace as one snapshot: its catalog, its revision and every resource
+    /// in key order, read in one transaction with one query for the resources. `None`
+    /// when the workspace does not exist.
+    pub fn snapshot(&self, workspace: &str) -> Result<Option<Snapshot>, StoreError> {
+        self.reader(|conn| {
+            let tx = conn.transaction()?;
+            let head: Option<(u64, String)> = tx
+                .query_row(
+                    "SELECT w.revision, c.catalog FROM workspaces w JOIN catalogs c ON c.workspace = w.name
+                     WHERE w.name = ?1",
+                    params![workspace],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((revision, catalog)) = head else {
+                return Ok(None);
+            };
+            let resources = read_resources(&tx, workspace)?;
+            tx.commit()?;
+            Ok(Some(Snapshot {
+                catalog: serde_json::from_str(&catalog)?,
+                revision,
+                resources,
+            }))
+        })
+    }
+
+    /// The names of the workspaces the store holds.
+    pub fn workspaces(&self) -> Result<Vec<String>, StoreError> {
+        self.reader(|conn| {
+            let mut stmt = conn.prepare("SELECT name FROM workspaces ORDER BY name")?;
+            let names = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(names)
+        })
+    }
+
+    /// Replaces everything the workspace holds by the resources given, at `revision`, in
+    /// one transaction (a migration from the sandbox's old state file); the workspace is
+    /// created if needed.
+    pub fn replace_all(
+        &self,
+        workspace: &str,
+        catalog: &Catalog,
+        revision: u64,
+        resources: &[LiveResource],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "DELETE FROM resources WHERE workspace = ?1",
+            params![workspace],
+        )?;
+        tx.execute(
+            "DELETE FROM idempotency WHERE workspace = ?1",
+            params![workspace],
+        )?;
+        tx.execute(
+            "INSERT INTO workspaces (name, revision, catalog) VALUES (?1, ?2, '')
+             ON CONFLICT (name) DO UPDATE SET revision = excluded.revision",
+            params![workspace, revision],
+        )?;
+        tx.execute(
+            "INSERT OR REPLACE INTO catalogs (workspace, catalog) VALUES (?1, ?2)",
+            params![workspace, serde_json::to_string(catalog)?],
+        )?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT OR REPLACE INTO resources (workspace, key, version, data) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for r in resources {
+                stmt.execute(params![
+                    workspace,
+                    r.resource.key(),
+                    r.version,
+                    serde_json::to_string(r)?
+                ])?;
+            }
         }
         tx.commit()?;
-        Ok(true)
+        Ok(())
+    }
+
+    /// A workspace as a new platform account again, from `catalog`: every resource and
+    /// idempotency record of it forgotten, in one transaction. The revision keeps growing,
+    /// so no version is handed out twice.
+    pub fn reset(&self, workspace: &str, catalog: &Catalog) -> Result<(), StoreError> {
+        let revision = self.snapshot(workspace)?.map_or(0, |s| s.revision);
+        let (count, mut resources) = crate::platform::initial(catalog);
+        for r in &mut resources {
+            r.version += revision;
+        }
+        self.replace_all(workspace, catalog, revision + count, &resources)
+    }
+
+    /// An edit as the platform's own UI makes it: the fields of the live resource under
+    /// `key` set (`Some`) or removed (`None`), checked by the platform's rules like any
+    /// write, stored under a new version with its marks (`managed_by`, the applied hash)
+    /// kept, so `drift` reports it. Returns the resource as stored.
+    pub fn edit(
+        &self,
+        workspace: &str,
+        key: &str,
+        changes: &[(String, Option<serde_json::Value>)],
+    ) -> Result<LiveResource, WriteError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (revision, catalog): (u64, String) = tx.query_row(
+            "SELECT w.revision, c.catalog FROM workspaces w JOIN catalogs c ON c.workspace = w.name
+             WHERE w.name = ?1",
+            params![workspace],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let catalog = crate::platform::Indexed::new(
+            serde_json::from_str(&catalog).map_err(StoreError::from)?,
+        );
+        let Some(live) = read_one(&tx, workspace, key)? else {
+            return Err(Rejection::NotFound(key.to_string()).into());
+        };
+        let mut resource = live.resource.clone();
+        for (field, value) in changes {
+            match value {
+                Some(v) => {
+                    resource.fields.insert(field.clone(), v.clone());
+                }
+                None => {
+                    resource.fields.shift_remove(field);
+                }
+            }
+        }
+        let groups = if resource.kind == Kind::Group {
+            read_groups(&tx, workspace)?
+        } else {
+            Vec::new()
+        };
+        let write = Write {
+            op: crate::model::WriteOp::Update,
+            resource,
+            expected_version: Some(live.version),
+            applied_hash: live.applied_hash.clone(),
+            applied_by: live.applied_by.clone(),
+        };
+        let ctx = Context {
+            live: Some(&live),
+            groups: &groups,
+        };
+        let mut stored = check_write(&catalog, ctx, &write, revision + 1)?
+            .ok_or_else(|| Rejection::NotFound(key.to_string()))?;
+        // The platform's UI leaves the marks as they were.
+        stored.managed_by = live.managed_by.clone();
+        stored.applied_hash = live.applied_hash.clone();
+        stored.applied_by = live.applied_by.clone();
+        tx.execute(
+            "UPDATE workspaces SET revision = ?2 WHERE name = ?1",
+            params![workspace, revision + 1],
+        )?;
+        tx.execute(
+            "UPDATE resources SET version = ?3, data = ?4 WHERE workspace = ?1 AND key = ?2",
+            params![
+                workspace,
+                key,
+                revision + 1,
+                serde_json::to_string(&stored).map_err(StoreError::from)?
+            ],
+        )?;
+        tx.commit()?;
+        Ok(stored)
     }
 
     /// Up to `limit` resources of `workspace` with keys after `after`, and the revision,
@@ -362,7 +707,7 @@ impl Store {
     pub fn write(
         &self,
         workspace: &str,
-        catalog: &Catalog,
+        catalog: &crate::platform::Indexed,
         mut req: WriteRequest,
     ) -> Result<Answer, WriteError> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -393,23 +738,23 @@ impl Store {
             params![workspace],
             |r| r.get(0),
         )?;
-        let live: Option<LiveResource> = tx
-            .query_row(
-                "SELECT data FROM resources WHERE workspace = ?1 AND key = ?2",
-                params![workspace, req.key],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-            .map(|d| serde_json::from_str(&d))
-            .transpose()
-            .map_err(StoreError::from)?;
-        if req.write.op == crate::model::WriteOp::Delete
+        let live = read_one(&tx, workspace, &req.key)?;
+        if req.write.op == WriteOp::Delete
             && let Some(l) = &live
         {
             // A delete names only the key; the rules look at the live resource.
             req.write.resource = l.resource.clone();
         }
-        let next = check_write(catalog, live.as_ref(), &req.write, revision + 1)?;
+        let groups = if req.write.resource.kind == Kind::Group && req.write.op != WriteOp::Delete {
+            read_groups(&tx, workspace)?
+        } else {
+            Vec::new()
+        };
+        let ctx = Context {
+            live: live.as_ref(),
+            groups: &groups,
+        };
+        let next = check_write(catalog, ctx, &req.write, revision + 1)?;
         let revision = revision + 1;
         tx.execute(
             "UPDATE workspaces SET revision = ?2 WHERE name = ?1",
@@ -459,9 +804,9 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::BackendError;
     use crate::model::WriteOp;
     use crate::model::{Kind, Resource};
+    use crate::platform::Rejection;
     use indexmap::IndexMap;
     use serde_json::json;
 
@@ -474,6 +819,10 @@ mod tests {
 
     fn catalog() -> Catalog {
         toml::from_str("flows = [\"welcome\"]\nplatform_attributes = [\"email\"]\n").unwrap()
+    }
+
+    fn indexed() -> crate::platform::Indexed {
+        crate::platform::Indexed::new(catalog())
     }
 
     fn create(idem: Option<&str>) -> WriteRequest {
@@ -495,21 +844,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
         let store = Store::open(&path, Synchronous::Full).unwrap();
-        assert!(store.ensure_workspace("w", &catalog()).unwrap());
-        assert!(!store.ensure_workspace("w", &catalog()).unwrap());
-        let first = store.write("w", &catalog(), create(Some("k1"))).unwrap();
+        assert!(store.ensure_workspace("w", &catalog()).unwrap().created);
+        assert!(!store.ensure_workspace("w", &catalog()).unwrap().created);
+        let first = store.write("w", &indexed(), create(Some("k1"))).unwrap();
         assert_eq!(first.status, 201);
-        let again = store.write("w", &catalog(), create(Some("k1"))).unwrap();
+        let again = store.write("w", &indexed(), create(Some("k1"))).unwrap();
         assert!(again.replayed);
         assert_eq!(again.version, first.version);
         assert!(matches!(
-            store.write("w", &catalog(), create(Some("k2"))),
-            Err(WriteError::Rule(BackendError::AlreadyExists(_)))
+            store.write("w", &indexed(), create(Some("k2"))),
+            Err(WriteError::Rule(Rejection::AlreadyExists(_)))
         ));
         let mut other = create(Some("k1"));
         other.idempotency = Some(("k1".into(), "g".into()));
         assert!(matches!(
-            store.write("w", &catalog(), other),
+            store.write("w", &indexed(), other),
             Err(WriteError::KeyReused)
         ));
         let stale = WriteRequest {
@@ -524,8 +873,8 @@ mod tests {
             idempotency: None,
         };
         assert!(matches!(
-            store.write("w", &catalog(), stale),
-            Err(WriteError::Rule(BackendError::Conflict { .. }))
+            store.write("w", &indexed(), stale),
+            Err(WriteError::Rule(Rejection::Conflict { .. }))
         ));
         drop(store);
         let store = Store::open(&path, Synchronous::Full).unwrap();
@@ -565,17 +914,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_with_ttl(&dir.path().join("db"), Synchronous::Normal, 1).unwrap();
         store.ensure_workspace("w", &catalog()).unwrap();
-        store.write("w", &catalog(), create(Some("k1"))).unwrap();
+        store.write("w", &indexed(), create(Some("k1"))).unwrap();
         assert_eq!(store.purge_idempotency().unwrap(), 0);
         std::thread::sleep(std::time::Duration::from_millis(2100));
         // Expired: the key is free again, so the same create is a new request (and the
         // resource exists now).
         assert!(matches!(
-            store.write("w", &catalog(), create(Some("k1"))),
-            Err(WriteError::Rule(BackendError::AlreadyExists(_)))
+            store.write("w", &indexed(), create(Some("k1"))),
+            Err(WriteError::Rule(Rejection::AlreadyExists(_)))
         ));
         store
-            .write("w", &catalog(), {
+            .write("w", &indexed(), {
                 let mut d = create(Some("k2"));
                 d.write.op = WriteOp::Update;
                 d.write.expected_version = None;
