@@ -192,6 +192,13 @@ pub fn prepare(
     ));
     report(valid.config(), valid.sources(), &live_diags, "live checks");
     let planned = pipeline::plan(&checked, &live, recorded_path(path));
+    // The configuration and the live state are not needed again by this one-shot process,
+    // and freeing them item by item (millions of small allocations for a large workspace)
+    // costs about 7% of a plan: the process exit returns the memory at once. Neither
+    // holds a file, a lock or a connection (the backend, which does, is returned).
+    std::mem::forget(checked);
+    std::mem::forget(live);
+    std::mem::forget(valid);
     Ok(Ok(Prepared { backend, planned }))
 }
 

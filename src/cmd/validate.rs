@@ -54,6 +54,9 @@ pub fn cmd_validate(args: Args, color: Color) -> Result<Outcome, Error> {
             counts(&shown)
         );
     }
+    // Freeing the checked configuration item by item is a tenth of a large `validate`;
+    // the process exit returns the memory at once (it holds no file or lock).
+    std::mem::forget(checked);
     Ok(if failed {
         Outcome::Failed
     } else {

@@ -156,12 +156,13 @@ pub fn read(path: &Path) -> Result<Catalog, CatalogError> {
             kind,
         }
     };
-    // Syntax first, so that its errors are told apart from the format's.
-    if let Err(e) = text.parse::<toml::Table>() {
-        let offset = e.span().map_or(0, |s| s.start);
-        return Err(invalid(offset, "not valid TOML"));
-    }
+    // One parse when the file is good (it is read at every run); a file that fails is
+    // parsed again as plain TOML, so a syntax error is told apart from the format's.
     toml::from_str(&text).map_err(|e| {
+        if let Err(syntax) = text.parse::<toml::Table>() {
+            let offset = syntax.span().map_or(0, |s| s.start);
+            return invalid(offset, "not valid TOML");
+        }
         let offset = e.span().map_or(0, |s| s.start);
         invalid(offset, error_kind(e.message()))
     })

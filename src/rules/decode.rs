@@ -95,12 +95,15 @@ fn value_at<'v>(doc: &'v Value, path: &DocPath) -> Option<&'v Value> {
 /// finding are reported.
 pub(super) fn decode(
     tree: &Node,
-    doc: &Value,
+    mut doc: Value,
     error_paths: &[DocPath],
     undecodable: &[DocPath],
     out: &mut Vec<Diagnostic>,
 ) -> Decoded {
-    // Without schema errors nothing is pruned: decode the document in place.
+    // Without schema errors nothing is pruned: decode the document itself. It is taken by
+    // value, so its strings move into the configuration instead of being copied, and its
+    // tables are freed as they are decoded (the peak memory of `validate`); the rare
+    // document that fails here is made again from the tree.
     if error_paths.is_empty() {
         match Config::deserialize(doc) {
             Ok(config) => {
@@ -117,8 +120,9 @@ pub(super) fn decode(
                 .at(tree.span_of(&DocPath::root()), "here"),
             ),
         }
+        doc = tree.to_json();
     }
-    let mut strict = doc.clone();
+    let mut strict = doc;
     remove_all(&mut strict, undecodable.iter());
     // The resources (one or two keys deep) that have a schema error somewhere below:
     // looked up once per resource instead of scanning every error for each.

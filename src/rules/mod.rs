@@ -125,7 +125,7 @@ pub fn check_loaded(loaded: &Loaded) -> Checked {
         let findings = crate::config::schema::check(tree, &doc, &schema::schema());
         let error_paths: Vec<DocPath> = findings.iter().map(|f| f.path.clone()).collect();
         let undecodable: Vec<DocPath> = findings.iter().filter_map(|f| f.prune.clone()).collect();
-        let decoded = decode::decode(tree, &doc, &error_paths, &undecodable, &mut diagnostics);
+        let decoded = decode::decode(tree, doc, &error_paths, &undecodable, &mut diagnostics);
         diagnostics.extend(findings.into_iter().map(|f| f.diag));
         config = decoded.config;
         let (checked_config, checked_tree) = match &decoded.checked {
