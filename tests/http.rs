@@ -57,23 +57,9 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("serve starts");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(l) => l,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("the server did not say where it listens");
-            }
-        };
-        let addr = line
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line `{line}`"))
+        let addr = common::listening_on(&mut child, "server")
+            .strip_prefix("http://")
+            .expect("an http URL")
             .to_string();
         Server { child, addr, args }
     }

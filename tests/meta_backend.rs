@@ -10,10 +10,8 @@
 mod common;
 
 use common::bin;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -102,24 +100,7 @@ impl Emulator {
             .stderr(Stdio::null())
             .spawn()
             .expect("the emulator starts");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(l) => l,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("the emulator did not say where it listens");
-            }
-        };
-        let url = line
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line `{line}`"))
-            .to_string();
+        let url = common::listening_on(&mut child, "emulator");
         Emulator {
             child,
             url,

@@ -332,3 +332,34 @@ pub fn sandbox_lose(db: &Path, key: &str) {
         .expect("a delete");
     assert_eq!(n, 1, "{key} was live");
 }
+
+/// Waits for a child server's first line, `listening on ADDRESS`, and returns ADDRESS (as
+/// printed: a URL for `serve` and `emulate meta`). The child's standard output must be
+/// piped; its later lines are read and dropped, so the child never blocks on a full pipe.
+/// Kills the child and panics (naming `what`) when nothing comes within 20 seconds.
+pub fn listening_on(child: &mut std::process::Child, what: &str) -> String {
+    use std::io::BufRead as _;
+    let stdout = child
+        .stdout
+        .take()
+        .expect("the child's standard output is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let line = match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(line) => line,
+        Err(_) => {
+            let _ = child.kill();
+            panic!("the {what} did not say where it listens");
+        }
+    };
+    line.strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line of the {what}: `{line}`"))
+        .to_string()
+}
