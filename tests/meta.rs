@@ -7,25 +7,15 @@
 
 mod common;
 
-use common::{bin, socialform, text};
+use common::graph::{
+    APP, Counts, Emulator, IG, NO_LIMIT, PAGE, PAGE_TOKEN, PAGE2, PAGE2_TOKEN, PNG, WA, WA_TOKEN,
+};
+use common::{socialform, text};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-
-const APP: &str = "900000000000001";
-const PAGE: &str = "104857600123456";
-const IG: &str = "17841400000000001";
-const PAGE2: &str = "104857600999999";
-const WA: &str = "109876543210";
-const PAGE_TOKEN: &str = "EAAPage-token-5d1c-secret";
-const PAGE2_TOKEN: &str = "EAAPage2-token-77ab-secret";
-const WA_TOKEN: &str = "EAAWa-token-e3f0-secret";
-const NO_LIMIT: &[&str] = &["--profile-rate-limit", "100000/600"];
-
-const PNG: &[u8] =
-    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 fn accounts() -> String {
     format!(
@@ -48,122 +38,17 @@ token_env = "EMU_WA_TOKEN"
     )
 }
 
-/// A running emulator, killed on drop.
-struct Emulator {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-    client: reqwest::Client,
-}
-
-impl Emulator {
-    fn start(extra: &[&str]) -> Emulator {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("accounts.toml");
-        std::fs::write(&file, accounts()).unwrap();
-        std::fs::create_dir(dir.path().join("files")).unwrap();
-        let mut child = Command::new(bin())
-            .args(["emulate", "meta", "--listen", "127.0.0.1:0", "--accounts"])
-            .arg(&file)
-            .arg("--files")
-            .arg(dir.path().join("files"))
-            .args(extra)
-            .current_dir(dir.path())
-            .env("EMU_PAGE_TOKEN", PAGE_TOKEN)
-            .env("EMU_PAGE2_TOKEN", PAGE2_TOKEN)
-            .env("EMU_WA_TOKEN", WA_TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the emulator starts");
-        let url = common::listening_on(&mut child, "emulator");
-        Emulator {
-            child,
-            url,
-            dir,
-            rt: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .build()
-                .unwrap(),
-        }
-    }
-
-    fn http(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Value {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.client.request(method, format!("{}{path}", self.url));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        self.rt.block_on(async {
-            let resp = req.send().await.expect("the emulator answers");
-            let bytes = resp.bytes().await.unwrap();
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        })
-    }
-
-    /// The emulator's request counters, then back to zero.
-    fn take_counts(&self) -> Counts {
-        let v = self.http("GET", "/__emulator/requests", None, None);
-        self.http("DELETE", "/__emulator/requests", None, None);
-        Counts(v)
-    }
-
-    fn file(&self, name: &str, bytes: &[u8]) -> String {
-        std::fs::write(self.dir.path().join("files").join(name), bytes).unwrap();
-        format!("{}/__emulator/files/{name}", self.url)
-    }
-
-    /// A Page's Messenger profile as Meta holds it.
-    fn page(&self, page: &str, token: &str) -> Value {
-        self.http(
-            "GET",
-            &format!(
-                "/v26.0/{page}/messenger_profile?fields=greeting,ice_breakers,get_started,persistent_menu,whitelisted_domains"
-            ),
-            Some(token),
-            None,
-        )["data"][0]
-            .clone()
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// What `/__emulator/requests` answered.
-struct Counts(Value);
-
-impl Counts {
-    fn total(&self) -> u64 {
-        self.0["total"].as_u64().unwrap()
-    }
-
-    /// The count of `METHOD endpoint` on one account (0 when never called).
-    fn of(&self, account: &str, call: &str) -> u64 {
-        self.0["accounts"][account]["by_endpoint"][call]
-            .as_u64()
-            .unwrap_or(0)
-    }
-
-    /// Every `METHOD endpoint` called on one account.
-    fn calls(&self, account: &str) -> Vec<String> {
-        self.0["accounts"][account]["by_endpoint"]
-            .as_object()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default()
-    }
+/// A Page's Messenger profile as Meta holds it.
+fn page(emu: &Emulator, page: &str, token: &str) -> Value {
+    emu.http(
+        "GET",
+        &format!(
+            "/v26.0/{page}/messenger_profile?fields=greeting,ice_breakers,get_started,persistent_menu,whitelisted_domains"
+        ),
+        Some(token),
+        None,
+    )["data"][0]
+        .clone()
 }
 
 /// The configuration: two Pages with their own tokens, the first Page's Instagram
@@ -256,14 +141,17 @@ fn expect(out: &Output, want: i32, what: &str) {
 /// The Messenger Profile calls of an apply on one Page or account, over its plan's read:
 /// at most one POST of the domains alone, one POST and one DELETE.
 fn within_messenger_budget(c: &Counts, account: &str) {
-    assert_eq!(c.of(account, "GET messenger_profile"), 1, "{account}");
-    assert!(c.of(account, "POST messenger_profile") <= 2, "{account}");
-    assert!(c.of(account, "DELETE messenger_profile") <= 1, "{account}");
+    assert_eq!(c.count(account, "GET messenger_profile"), 1, "{account}");
+    assert!(c.count(account, "POST messenger_profile") <= 2, "{account}");
+    assert!(
+        c.count(account, "DELETE messenger_profile") <= 1,
+        "{account}"
+    );
 }
 
 #[test]
 fn plan_apply_drift_and_stale_plans_within_the_budget() {
-    let emu = Emulator::start(NO_LIMIT);
+    let emu = Emulator::start(&accounts(), NO_LIMIT);
     let avatar = emu.file("avatar.png", PNG);
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("bot");
@@ -294,19 +182,19 @@ fn plan_apply_drift_and_stale_plans_within_the_budget() {
     for id in [PAGE, IG, PAGE2] {
         within_messenger_budget(&c, id);
     }
-    assert_eq!(c.of(PAGE2, "POST messenger_profile"), 1);
-    assert_eq!(c.of(WA, "GET whatsapp_business_profile"), 1);
-    assert_eq!(c.of(WA, "POST whatsapp_business_profile"), 1);
-    assert_eq!(c.of(APP, "POST uploads"), 1, "the picture is uploaded");
-    assert_eq!(c.of(APP, "POST upload"), 1);
-    let live = emu.page(PAGE, PAGE_TOKEN);
+    assert_eq!(c.count(PAGE2, "POST messenger_profile"), 1);
+    assert_eq!(c.count(WA, "GET whatsapp_business_profile"), 1);
+    assert_eq!(c.count(WA, "POST whatsapp_business_profile"), 1);
+    assert_eq!(c.count(APP, "POST uploads"), 1, "the picture is uploaded");
+    assert_eq!(c.count(APP, "POST upload"), 1);
+    let live = page(&emu, PAGE, PAGE_TOKEN);
     assert_eq!(
         live["whitelisted_domains"],
         json!(["https://www.acme-air.example/"])
     );
     let greetings = live["greeting"].as_array().unwrap();
     assert!(greetings.iter().any(|g| g["locale"] == "fr_FR"), "{live}");
-    let cargo = emu.page(PAGE2, PAGE2_TOKEN);
+    let cargo = page(&emu, PAGE2, PAGE2_TOKEN);
     assert_eq!(
         cargo["greeting"][0]["text"],
         "Acme Cargo: ask about your shipment."
@@ -359,12 +247,12 @@ fn plan_apply_drift_and_stale_plans_within_the_budget() {
     let err = text(&out.stderr);
     assert!(err.contains("stale") || err.contains("changed"), "{err}");
     assert_eq!(
-        emu.take_counts().of(PAGE, "POST messenger_profile"),
+        emu.take_counts().count(PAGE, "POST messenger_profile"),
         0,
         "nothing written"
     );
     assert_eq!(
-        emu.page(PAGE, PAGE_TOKEN)["get_started"]["payload"],
+        page(&emu, PAGE, PAGE_TOKEN)["get_started"]["payload"],
         "SOMETHING_ELSE"
     );
 
@@ -396,8 +284,8 @@ fn plan_apply_drift_and_stale_plans_within_the_budget() {
     let out = run(work.path(), &["apply", d, "--auto-approve"]);
     expect(&out, 0, "apply of a removed key");
     let c = emu.take_counts();
-    assert_eq!(c.of(IG, "DELETE messenger_profile"), 1);
-    assert_eq!(c.of(IG, "POST messenger_profile"), 0);
+    assert_eq!(c.count(IG, "DELETE messenger_profile"), 1);
+    assert_eq!(c.count(IG, "POST messenger_profile"), 0);
     for id in [PAGE, PAGE2] {
         assert_eq!(c.calls(id), ["GET messenger_profile"], "{id}: untouched");
     }
@@ -421,7 +309,7 @@ fn plan_apply_drift_and_stale_plans_within_the_budget() {
 fn a_rate_limit_fails_with_the_page_and_when_to_retry() {
     // Two Messenger Profile calls per Page per window: a plan's reads of the first Page
     // and of its Instagram account use them.
-    let emu = Emulator::start(&["--profile-rate-limit", "2/600"]);
+    let emu = Emulator::start(&accounts(), &["--profile-rate-limit", "2/600"]);
     let avatar = emu.file("avatar.png", PNG);
     let work = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -442,7 +330,7 @@ fn a_rate_limit_fails_with_the_page_and_when_to_retry() {
 
 #[test]
 fn a_bad_or_missing_token_names_its_variable_never_its_value() {
-    let emu = Emulator::start(NO_LIMIT);
+    let emu = Emulator::start(&accounts(), NO_LIMIT);
     let avatar = emu.file("avatar.png", PNG);
     let work = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -472,7 +360,7 @@ fn a_bad_or_missing_token_names_its_variable_never_its_value() {
         text(&out.stderr)
     );
     // Nothing was written with either.
-    assert_eq!(emu.take_counts().of(PAGE, "POST messenger_profile"), 0);
+    assert_eq!(emu.take_counts().count(PAGE, "POST messenger_profile"), 0);
 }
 
 #[test]

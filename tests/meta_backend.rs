@@ -9,10 +9,9 @@
 
 mod common;
 
-use common::bin;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use common::graph::{
+    Emulator, IG, NO_LIMIT, PAGE, PAGE_TOKEN, PAGE2, PAGE2_TOKEN, PNG, WA, WA_TOKEN,
+};
 
 use indexmap::IndexMap;
 use serde_json::{Value, json};
@@ -22,17 +21,6 @@ use socialform::backend::{Backend, BackendError};
 use socialform::model::Channel;
 use socialform::model::{Kind, Resource};
 use socialform::model::{LiveResource, LiveState, Write, WriteOp};
-
-const PAGE: &str = "104857600123456";
-const IG: &str = "17841400000000001";
-const PAGE2: &str = "104857600999999";
-const WA: &str = "109876543210";
-const PAGE_TOKEN: &str = "EAAPage-token-5d1c-secret";
-const PAGE2_TOKEN: &str = "EAAPage2-token-77ab-secret";
-const WA_TOKEN: &str = "EAAWa-token-e3f0-secret";
-
-const PNG: &[u8] =
-    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 fn accounts(page: &str, instagram: &str, whatsapp: &str) -> String {
     let opt = |key: &str, v: &str| {
@@ -64,129 +52,6 @@ token_env = "EMU_WA_TOKEN"
         opt("instagram_profile", instagram),
         opt("profile", whatsapp),
     )
-}
-
-/// A running emulator, killed on drop.
-struct Emulator {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-    client: reqwest::Client,
-}
-
-impl Emulator {
-    fn start(accounts: &str, extra: &[&str]) -> Emulator {
-        Emulator::with(accounts, extra, |_| {})
-    }
-
-    fn with(accounts: &str, extra: &[&str], prepare: impl FnOnce(&Path)) -> Emulator {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("accounts.toml");
-        std::fs::write(&file, accounts).unwrap();
-        std::fs::create_dir(dir.path().join("files")).unwrap();
-        prepare(dir.path());
-        let mut child = Command::new(bin())
-            .args(["emulate", "meta", "--listen", "127.0.0.1:0", "--accounts"])
-            .arg(&file)
-            .arg("--files")
-            .arg(dir.path().join("files"))
-            .args(extra)
-            .current_dir(dir.path())
-            .env("EMU_PAGE_TOKEN", PAGE_TOKEN)
-            .env("EMU_PAGE2_TOKEN", PAGE2_TOKEN)
-            .env("EMU_WA_TOKEN", WA_TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the emulator starts");
-        let url = common::listening_on(&mut child, "emulator");
-        Emulator {
-            child,
-            url,
-            dir,
-            rt: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .build()
-                .unwrap(),
-        }
-    }
-
-    fn http(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Value {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.client.request(method, format!("{}{path}", self.url));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        self.rt.block_on(async {
-            let resp = req.send().await.expect("the emulator answers");
-            let bytes = resp.bytes().await.unwrap();
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        })
-    }
-
-    fn bytes(&self, url: &str) -> Vec<u8> {
-        self.rt.block_on(async {
-            let resp = self.client.get(url).send().await.unwrap();
-            assert!(resp.status().is_success(), "{url}");
-            resp.bytes().await.unwrap().to_vec()
-        })
-    }
-
-    /// The emulator's request counters, then back to zero.
-    fn take_counts(&self) -> Counts {
-        let v = self.http("GET", "/__emulator/requests", None, None);
-        self.rt.block_on(async {
-            self.client
-                .delete(format!("{}/__emulator/requests", self.url))
-                .send()
-                .await
-                .unwrap();
-        });
-        Counts(v)
-    }
-
-    fn file(&self, name: &str, bytes: &[u8]) -> String {
-        std::fs::write(self.dir.path().join("files").join(name), bytes).unwrap();
-        format!("{}/__emulator/files/{name}", self.url)
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// What `/__emulator/requests` answered.
-struct Counts(Value);
-
-impl Counts {
-    fn total(&self) -> u64 {
-        self.0["total"].as_u64().unwrap()
-    }
-
-    /// `METHOD endpoint` counts of one account, as a sorted list.
-    fn of(&self, account: &str) -> Vec<(String, u64)> {
-        let mut out: Vec<(String, u64)> = self.0["accounts"][account]["by_endpoint"]
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        out.sort();
-        out
-    }
 }
 
 fn counts(list: &[(&str, u64)]) -> Vec<(String, u64)> {
@@ -284,9 +149,6 @@ fn no_token_in(text: &str) {
         assert!(!text.contains(t), "a token in: {text}");
     }
 }
-
-/// A generous limit, so tests that are not about it never meet it.
-const NO_LIMIT: &[&str] = &["--profile-rate-limit", "100000/600"];
 
 fn facebook_desired() -> Value {
     json!({
@@ -400,9 +262,16 @@ fn reads_empty_and_prefilled_profiles_normalised_with_one_request_each() {
     let c = emu.take_counts();
     assert_eq!(c.total(), 4);
     for id in [PAGE, IG, PAGE2] {
-        assert_eq!(c.of(id), counts(&[("GET messenger_profile", 1)]), "{id}");
+        assert_eq!(
+            c.by_endpoint(id),
+            counts(&[("GET messenger_profile", 1)]),
+            "{id}"
+        );
     }
-    assert_eq!(c.of(WA), counts(&[("GET whatsapp_business_profile", 1)]));
+    assert_eq!(
+        c.by_endpoint(WA),
+        counts(&[("GET whatsapp_business_profile", 1)])
+    );
     // A second read of unchanged profiles gives the same versions.
     let again = b.read().unwrap();
     for (a, b) in state.resources.iter().zip(&again.resources) {
@@ -423,7 +292,10 @@ fn a_full_facebook_update_reads_back_unchanged() {
     // The menu opens a domain not allowed yet: the domains first, alone, then the rest.
     let c = emu.take_counts();
     assert_eq!(c.total(), 2);
-    assert_eq!(c.of(PAGE), counts(&[("POST messenger_profile", 2)]));
+    assert_eq!(
+        c.by_endpoint(PAGE),
+        counts(&[("POST messenger_profile", 2)])
+    );
     let state = b.read().unwrap();
     let fb = live(&state, "profile.acme_fb");
     assert_eq!(fields(fb), desired);
@@ -477,7 +349,7 @@ fn a_change_with_removed_keys_is_one_post_and_one_delete() {
         .unwrap();
     let c = emu.take_counts();
     assert_eq!(
-        c.of(PAGE),
+        c.by_endpoint(PAGE),
         counts(&[
             ("POST messenger_profile", 1),
             ("DELETE messenger_profile", 1)
@@ -492,7 +364,7 @@ fn a_change_with_removed_keys_is_one_post_and_one_delete() {
     b.write(&update(live(&state, "profile.acme_fb"), &minimal))
         .unwrap();
     assert_eq!(
-        emu.take_counts().of(PAGE),
+        emu.take_counts().by_endpoint(PAGE),
         counts(&[("DELETE messenger_profile", 1)])
     );
     let state = b.read().unwrap();
@@ -563,7 +435,7 @@ fn an_instagram_update_goes_through_the_page() {
         .unwrap();
     let c = emu.take_counts();
     assert_eq!(c.total(), 1);
-    assert_eq!(c.of(IG), counts(&[("POST messenger_profile", 1)]));
+    assert_eq!(c.by_endpoint(IG), counts(&[("POST messenger_profile", 1)]));
     let state = b.read().unwrap();
     let ig = live(&state, "profile.acme_ig");
     assert_eq!(fields(ig), desired);
@@ -583,7 +455,7 @@ fn an_instagram_update_goes_through_the_page() {
     emu.take_counts();
     b.write(&update(ig, &fewer)).unwrap();
     assert_eq!(
-        emu.take_counts().of(IG),
+        emu.take_counts().by_endpoint(IG),
         counts(&[("DELETE messenger_profile", 1)])
     );
     let state = b.read().unwrap();
@@ -631,9 +503,12 @@ fn a_whatsapp_number_without_a_picture_gets_the_configured_one() {
     });
     let version = b.write(&update(wa, &desired)).unwrap();
     let c = emu.take_counts();
-    assert_eq!(c.of(WA), counts(&[("POST whatsapp_business_profile", 1)]));
     assert_eq!(
-        c.of("900000000000001"),
+        c.by_endpoint(WA),
+        counts(&[("POST whatsapp_business_profile", 1)])
+    );
+    assert_eq!(
+        c.by_endpoint("900000000000001"),
         counts(&[("GET app", 1), ("POST uploads", 1), ("POST upload", 1)])
     );
     assert_eq!(c.total(), 4);
@@ -666,7 +541,7 @@ fn a_whatsapp_number_without_a_picture_gets_the_configured_one() {
     }
     b.write(&update(wa, &cleared)).unwrap();
     assert_eq!(
-        emu.take_counts().of(WA),
+        emu.take_counts().by_endpoint(WA),
         counts(&[("POST whatsapp_business_profile", 1)])
     );
     let state = b.read().unwrap();
@@ -808,7 +683,7 @@ fn a_rate_limit_stops_with_when_to_retry() {
     }
     // Not retried: one refused call.
     assert_eq!(
-        emu.take_counts().of(PAGE),
+        emu.take_counts().by_endpoint(PAGE),
         counts(&[("POST messenger_profile", 1)])
     );
     // A read meets the same limit and says so.
@@ -877,8 +752,11 @@ fn two_pages_with_their_own_tokens() {
     let mut b = backend(&emu, profiles.clone());
     let state = b.read().unwrap();
     let c = emu.take_counts();
-    assert_eq!(c.of(PAGE), counts(&[("GET messenger_profile", 1)]));
-    assert_eq!(c.of(PAGE2), counts(&[("GET messenger_profile", 1)]));
+    assert_eq!(c.by_endpoint(PAGE), counts(&[("GET messenger_profile", 1)]));
+    assert_eq!(
+        c.by_endpoint(PAGE2),
+        counts(&[("GET messenger_profile", 1)])
+    );
     let writes = [
         update(
             live(&state, "profile.acme_fb"),
@@ -897,8 +775,14 @@ fn two_pages_with_their_own_tokens() {
         }
     });
     let c = emu.take_counts();
-    assert_eq!(c.of(PAGE), counts(&[("POST messenger_profile", 1)]));
-    assert_eq!(c.of(PAGE2), counts(&[("POST messenger_profile", 1)]));
+    assert_eq!(
+        c.by_endpoint(PAGE),
+        counts(&[("POST messenger_profile", 1)])
+    );
+    assert_eq!(
+        c.by_endpoint(PAGE2),
+        counts(&[("POST messenger_profile", 1)])
+    );
     let state = b.read().unwrap();
     assert_eq!(
         live(&state, "profile.cargo_fb").resource.fields["greeting"],
@@ -953,7 +837,7 @@ fn server_errors_are_retried_twice_then_reported() {
         "{text}"
     );
     assert_eq!(
-        emu.take_counts().of(PAGE),
+        emu.take_counts().by_endpoint(PAGE),
         counts(&[("POST messenger_profile", 3)])
     );
 }

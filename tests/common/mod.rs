@@ -3,6 +3,8 @@
 //! and the builders of their working copies. Each test binary uses part of it.
 #![allow(dead_code)]
 
+pub mod graph;
+
 use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
