@@ -90,6 +90,96 @@ fn value_at<'v>(doc: &'v Value, path: &DocPath) -> Option<&'v Value> {
     Some(node)
 }
 
+/// The fast path of a configuration without any schema or decode error, the common case:
+/// checked against [`schema::split_validator`] and decoded one resource at a time, so the
+/// JSON of one resource exists at once instead of the whole document's (the peak memory
+/// of a large `validate`). `None` as soon as anything is wrong: the caller then checks and
+/// decodes the whole document ([`decode`]), which is what finds and words every problem.
+pub(super) fn split(tree: &Node) -> Option<Config> {
+    let validator = schema::split_validator();
+    let maps = schema::resource_maps();
+    let root = tree.as_table()?;
+    let mut skeleton = Map::with_capacity(root.len());
+    for (key, node) in root {
+        let value = match node.as_table() {
+            Some(entries) if maps.iter().any(|m| m == key) => {
+                Value::Object(entries.keys().map(|id| (id.clone(), Value::Null)).collect())
+            }
+            _ => node.to_json(),
+        };
+        skeleton.insert(key.clone(), value);
+    }
+    let mut wrapper = Map::with_capacity(1);
+    wrapper.insert(schema::SPLIT_ROOT.to_string(), Value::Object(skeleton));
+    let doc = Value::Object(wrapper);
+    if !validator.is_valid(&doc) {
+        return None;
+    }
+    let Value::Object(mut wrapper) = doc else {
+        return None;
+    };
+    let Some(Value::Object(mut skeleton)) = wrapper.swap_remove(schema::SPLIT_ROOT) else {
+        return None;
+    };
+    for map in maps {
+        skeleton.swap_remove(map.as_str());
+    }
+    // The sections that are not resource maps, decoded as the whole document would be.
+    let mut config = Config::deserialize(Value::Object(skeleton)).ok()?;
+    let Config {
+        workspace: _,
+        backend: _,
+        profiles,
+        groups,
+        mailboxes,
+        contacts: _,
+        contact_attributes,
+        messaging: _,
+        proactive_messages,
+    } = &mut config;
+    *profiles = split_entries(root.get("profiles"), "profiles", validator)?;
+    *groups = split_entries(root.get("groups"), "groups", validator)?;
+    *mailboxes = split_entries(root.get("mailboxes"), "mailboxes", validator)?;
+    *contact_attributes = split_entries(
+        root.get("contact_attributes"),
+        "contact_attributes",
+        validator,
+    )?;
+    *proactive_messages = split_entries(
+        root.get("proactive_messages"),
+        "proactive_messages",
+        validator,
+    )?;
+    Some(config)
+}
+
+/// The entries of one resource map, each checked on its own and decoded by value.
+fn split_entries<T: DeserializeOwned>(
+    node: Option<&Node>,
+    key: &str,
+    validator: &jsonschema::Validator,
+) -> Option<indexmap::IndexMap<String, T>> {
+    let Some(entries) = node.and_then(Node::as_table) else {
+        return Some(indexmap::IndexMap::new());
+    };
+    let mut out = indexmap::IndexMap::with_capacity(entries.len());
+    let mut wrapper = Map::with_capacity(1);
+    for (id, entry) in entries {
+        wrapper.insert(key.to_string(), entry.to_json());
+        let doc = Value::Object(wrapper);
+        if !validator.is_valid(&doc) {
+            return None;
+        }
+        let Value::Object(mut back) = doc else {
+            return None;
+        };
+        let value = back.swap_remove(key)?;
+        out.insert(id.clone(), T::deserialize(value).ok()?);
+        wrapper = back;
+    }
+    Some(out)
+}
+
 /// Decodes `doc` (already checked by the schema, whose findings are `error_paths`, and
 /// whose undecodable values are `undecodable`). Decode errors not covered by a schema
 /// finding are reported.
@@ -633,5 +723,85 @@ mod tests {
         let mut expected: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         expected.sort();
         assert_eq!(failed, expected);
+    }
+
+    /// Every configuration of the repository (examples, test fixtures), read as `validate`
+    /// reads it.
+    fn every_configuration() -> Vec<(std::path::PathBuf, crate::config::Loaded)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut found = Vec::new();
+        let mut dirs = vec![root.join("examples"), root.join("tests/fixtures")];
+        while let Some(dir) = dirs.pop() {
+            let Ok(read) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in read.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    if path.join("socialform.toml").is_file()
+                        && let Ok(l) = crate::pipeline::load(&path)
+                    {
+                        found.push((path.clone(), l));
+                    }
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "toml")
+                    && path
+                        .file_name()
+                        .is_some_and(|n| n != "socialform.toml" && n != "catalog.toml")
+                    && let Ok(l) = crate::pipeline::load_standalone(&path)
+                {
+                    found.push((path, l));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_split_path_decodes_what_the_whole_document_decodes_and_nothing_else() {
+        // The split path must accept exactly the configurations without a schema or decode
+        // error, and decode them to the same configuration as the whole document.
+        let all = every_configuration();
+        assert!(all.len() > 60, "found only {} configurations", all.len());
+        let (mut fast, mut slow) = (0, 0);
+        for (path, loaded) in &all {
+            if !loaded.parsed {
+                continue;
+            }
+            let doc = loaded.tree.to_json();
+            let findings = crate::config::schema::check(&loaded.tree, &doc, &schema::schema());
+            let whole = findings
+                .is_empty()
+                .then(|| Config::deserialize(doc).ok())
+                .flatten();
+            let split = split(&loaded.tree);
+            match (&whole, &split) {
+                (Some(w), Some(s)) => {
+                    fast += 1;
+                    assert_eq!(
+                        serde_json::to_value(w).unwrap(),
+                        serde_json::to_value(s).unwrap(),
+                        "{}",
+                        path.display()
+                    );
+                }
+                (None, None) => slow += 1,
+                _ => panic!(
+                    "{}: whole document {}, split path {}",
+                    path.display(),
+                    if whole.is_some() {
+                        "accepted"
+                    } else {
+                        "refused"
+                    },
+                    if split.is_some() {
+                        "accepted"
+                    } else {
+                        "refused"
+                    },
+                ),
+            }
+        }
+        assert!(fast > 10 && slow > 20, "fast {fast}, slow {slow}");
     }
 }

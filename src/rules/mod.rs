@@ -119,7 +119,20 @@ pub fn check_loaded(loaded: &Loaded) -> Checked {
     let mut diagnostics = loaded.diagnostics.clone();
     let mut config = Config::default();
     let mut conditions = HashMap::new();
-    if loaded.parsed {
+    if loaded.parsed
+        && let Some(fast) = decode::split(&loaded.tree)
+    {
+        // Nothing for the schema to say and everything decoded: the rules run on it.
+        config = fast;
+        let found = check(&Input {
+            tree: &loaded.tree,
+            config: &config,
+            sources: &loaded.sources,
+            dir: &loaded.dir,
+        });
+        diagnostics.extend(found.diagnostics);
+        conditions = found.conditions;
+    } else if loaded.parsed {
         let tree = &loaded.tree;
         let doc = tree.to_json();
         let findings = crate::config::schema::check(tree, &doc, &schema::schema());

@@ -44,6 +44,72 @@ fn validator() -> &'static jsonschema::Validator {
     })
 }
 
+/// The key of the configuration's root (its resource maps' entries left unchecked) in
+/// the instances of [`split_validator`]; a resource map's entry is checked under the
+/// map's own key.
+pub(super) const SPLIT_ROOT: &str = "$root";
+
+/// The configuration's schema split for checking one resource at a time: a schema whose
+/// property [`SPLIT_ROOT`] is the configuration's root with every resource map's entries
+/// accepted as they are (the map itself still checked: its type, the pattern of its ids,
+/// its size), and whose property `profiles`, `groups`, ... is the schema of one entry of
+/// that map. Checking `{"$root": skeleton}` and then `{"profiles": entry}` for each entry
+/// accepts exactly the documents the whole schema accepts (no keyword of the format
+/// relates two entries), with one entry's JSON in memory at a time instead of the whole
+/// document's. Compiled once, beside and independently of [`validator`] (which only a
+/// configuration with a schema error needs, for its messages).
+pub(super) fn split_validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        jsonschema::draft202012::new(&split_schema())
+            .unwrap_or_else(|e| panic!("the split schema is invalid: {e}"))
+    })
+}
+
+/// The root's properties whose values are maps of resources by id (`additionalProperties`
+/// a schema): `profiles`, `groups`, `mailboxes`, `contact_attributes`,
+/// `proactive_messages`.
+pub(super) fn resource_maps() -> &'static [String] {
+    static MAPS: OnceLock<Vec<String>> = OnceLock::new();
+    MAPS.get_or_init(|| {
+        json_schema()["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, p)| p.get("additionalProperties").is_some_and(Value::is_object))
+            .map(|(k, _)| k.clone())
+            .collect()
+    })
+}
+
+fn split_schema() -> Value {
+    let mut root = json_schema().clone();
+    let Value::Object(obj) = &mut root else {
+        unreachable!("the generated schema is an object")
+    };
+    let defs = obj.remove("$defs").unwrap_or_else(|| json!({}));
+    let draft = obj.remove("$schema");
+    let mut dispatch = serde_json::Map::new();
+    for key in resource_maps() {
+        if let Some(Value::Object(map)) = obj
+            .get_mut("properties")
+            .and_then(|p| p.get_mut(key.as_str()))
+        {
+            let entry = map.insert("additionalProperties".into(), Value::Bool(true));
+            dispatch.insert(key.clone(), entry.unwrap_or(Value::Bool(true)));
+        }
+    }
+    dispatch.insert(SPLIT_ROOT.into(), root);
+    let mut split = serde_json::Map::new();
+    if let Some(draft) = draft {
+        split.insert("$schema".into(), draft);
+    }
+    split.insert("type".into(), json!("object"));
+    split.insert("properties".into(), Value::Object(dispatch));
+    split.insert("$defs".into(), defs);
+    Value::Object(split)
+}
+
 /// TOML has no null: an optional key is simply absent. Schemars describes `Option<T>` as
 /// "T or null"; this keeps T alone.
 fn strip_null(value: &mut Value) {
