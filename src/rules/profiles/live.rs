@@ -31,35 +31,54 @@ fn flow(c: &mut LiveCtx<'_>, path: DocPath, flow: &str) {
     );
 }
 
-/// The string values at a flow-field path below `base`, with their paths.
-fn flow_values<'t>(node: &'t Node, base: &DocPath, field: &str) -> Vec<(DocPath, &'t str)> {
-    let mut at: Vec<(DocPath, &Node)> = vec![(base.clone(), node)];
-    for step in flow_steps(field) {
-        let mut next = Vec::new();
-        for (path, node) in at {
-            match step {
-                FlowStep::Key(k) => {
-                    if let Some(child) = node.get(k) {
-                        next.push((path.key(k), child));
-                    }
-                }
-                FlowStep::Entries => {
-                    if let Some(t) = node.as_table() {
-                        next.extend(t.iter().map(|(k, n)| (path.key(k), n)));
-                    }
-                }
-                FlowStep::Each => {
-                    if let crate::config::tree::Value::Array(items) = &node.value {
-                        next.extend(items.iter().enumerate().map(|(i, n)| (path.idx(i), n)));
-                    }
+/// One step taken below a profile, borrowed from the tree: a path is only built for a
+/// flow that is reported.
+#[derive(Clone, Copy)]
+enum Taken<'t> {
+    Key(&'t str),
+    Index(usize),
+}
+
+/// Calls `found` with every string value at the flow-field path `steps` below `node`,
+/// and the steps taken to reach it.
+fn flow_values<'t>(
+    node: &'t Node,
+    steps: &[FlowStep<'_>],
+    trail: &mut Vec<Taken<'t>>,
+    found: &mut dyn FnMut(&[Taken<'t>], &'t str),
+) {
+    let Some((step, rest)) = steps.split_first() else {
+        if let Some(s) = node.as_str() {
+            found(trail, s);
+        }
+        return;
+    };
+    let mut go = |trail: &mut Vec<Taken<'t>>, taken: Taken<'t>, child: &'t Node| {
+        trail.push(taken);
+        flow_values(child, rest, trail, found);
+        trail.pop();
+    };
+    match step {
+        FlowStep::Key(k) => {
+            if let Some((key, child)) = node.as_table().and_then(|t| t.get_key_value(*k)) {
+                go(trail, Taken::Key(key), child);
+            }
+        }
+        FlowStep::Entries => {
+            if let Some(t) = node.as_table() {
+                for (k, child) in t {
+                    go(trail, Taken::Key(k), child);
                 }
             }
         }
-        at = next;
+        FlowStep::Each => {
+            if let crate::config::tree::Value::Array(items) = &node.value {
+                for (i, child) in items.iter().enumerate() {
+                    go(trail, Taken::Index(i), child);
+                }
+            }
+        }
     }
-    at.into_iter()
-        .filter_map(|(path, node)| node.as_str().map(|s| (path, s)))
-        .collect()
 }
 
 /// Checks the flows and the account of every profile.
@@ -67,21 +86,40 @@ pub(crate) fn check(c: &mut LiveCtx<'_>) {
     let config = c.config;
     let tree = c.tree;
     for (id, profile) in &config.profiles {
-        let base = DocPath::keys(["profiles", id.as_str()]);
+        let base = || DocPath::keys(["profiles", id.as_str()]);
         // On Meta a flow is the payload sent to the bot: there is no flow catalog.
         let flows_checked = !crate::rules::limits::rules_of(c.target).flows_are_payloads;
-        if let Some(node) = tree.at(&base).filter(|_| flows_checked) {
+        let node = tree
+            .get("profiles")
+            .and_then(|p| p.get(id))
+            .filter(|_| flows_checked);
+        if let Some(node) = node {
+            let mut trail = Vec::new();
             for field in profile.channel().spec().flow_fields {
-                for (path, flow_name) in flow_values(node, &base, field) {
+                let steps = flow_steps(field);
+                let mut unknown: Vec<(DocPath, &str)> = Vec::new();
+                flow_values(node, &steps, &mut trail, &mut |taken, name| {
+                    if !c.flows.contains(name) {
+                        let mut path = base();
+                        for t in taken {
+                            path = match *t {
+                                Taken::Key(k) => path.key(k),
+                                Taken::Index(i) => path.idx(i),
+                            };
+                        }
+                        unknown.push((path, name));
+                    }
+                });
+                for (path, flow_name) in unknown {
                     flow(c, path, flow_name);
                 }
             }
         }
-        account(c, &base, profile);
+        account(c, id, profile);
     }
 }
 
-fn account(c: &mut LiveCtx<'_>, base: &DocPath, profile: &Profile) {
+fn account(c: &mut LiveCtx<'_>, id: &str, profile: &Profile) {
     let Some(account) = profile.account() else {
         return;
     };
@@ -106,7 +144,11 @@ fn account(c: &mut LiveCtx<'_>, base: &DocPath, profile: &Profile) {
     );
     c.out.push(
         Diagnostic::new(Code::UnknownAccount, message)
-            .at(c.tree.span_of(&base.key("account")), "not a connected account")
+            .at(
+                c.tree
+                    .span_of(&DocPath::keys(["profiles", id, "account"])),
+                "not a connected account",
+            )
             .help(format!("{help}; a profile binds to an account connected on the platform, it cannot create one")),
     );
 }
