@@ -90,6 +90,12 @@ pub struct Node {
     pub key_span: Option<Span>,
 }
 
+/// A table of the tree, in the order keys were written. Hashed with foldhash, seeded at
+/// random per process like the standard library's hasher (so crafted keys cannot make
+/// it quadratic) but several times faster on the short keys of a configuration: the
+/// tree is built and searched for every key of every file.
+pub type Table = IndexMap<String, Node, foldhash::fast::RandomState>;
+
 /// A TOML value whose children are nodes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -106,7 +112,7 @@ pub enum Value {
     /// an array
     Array(Vec<Node>),
     /// a table, in the order keys were written
-    Table(IndexMap<String, Node>),
+    Table(Table),
 }
 
 impl Value {
@@ -211,7 +217,7 @@ impl Node {
     }
 
     /// The table of this node, if it is one.
-    pub fn as_table(&self) -> Option<&IndexMap<String, Node>> {
+    pub fn as_table(&self) -> Option<&Table> {
         match &self.value {
             Value::Table(t) => Some(t),
             _ => None,
@@ -302,7 +308,7 @@ fn span_of(file: FileId, r: Range<usize>) -> Span {
 }
 
 fn convert_table(file: FileId, table: DeTable<'_>) -> Value {
-    let mut out = IndexMap::with_capacity(table.len());
+    let mut out = Table::with_capacity_and_hasher(table.len(), Default::default());
     for (key, value) in table {
         let key_span = span_of(file, key.span());
         let vspan = value.span();
