@@ -85,6 +85,10 @@ fn flow_values<'t>(
 pub(crate) fn check(c: &mut LiveCtx<'_>) {
     let config = c.config;
     let tree = c.tree;
+    // The steps of each flow field, split once for all profiles.
+    let mut steps_of: std::collections::HashMap<&'static str, Vec<FlowStep<'static>>> =
+        std::collections::HashMap::new();
+    let mut trail = Vec::new();
     for (id, profile) in &config.profiles {
         let base = || DocPath::keys(["profiles", id.as_str()]);
         // On Meta a flow is the payload sent to the bot: there is no flow catalog.
@@ -94,11 +98,10 @@ pub(crate) fn check(c: &mut LiveCtx<'_>) {
             .and_then(|p| p.get(id))
             .filter(|_| flows_checked);
         if let Some(node) = node {
-            let mut trail = Vec::new();
             for field in profile.channel().spec().flow_fields {
-                let steps = flow_steps(field);
+                let steps = steps_of.entry(*field).or_insert_with(|| flow_steps(field));
                 let mut unknown: Vec<(DocPath, &str)> = Vec::new();
-                flow_values(node, &steps, &mut trail, &mut |taken, name| {
+                flow_values(node, steps, &mut trail, &mut |taken, name| {
                     if !c.flows.contains(name) {
                         let mut path = base();
                         for t in taken {
