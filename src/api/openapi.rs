@@ -682,37 +682,18 @@ fn clean(value: &mut Value) {
                     }
                 }
             }
-            if let Some(Value::Array(branches)) = obj.get("oneOf")
-                && !branches.is_empty()
-                && branches
-                    .iter()
-                    .all(|b| b.get("const").is_some_and(Value::is_string))
+            if let Some(docs) = crate::config::schema::const_one_of_to_enum(obj)
+                && !docs.is_empty()
             {
-                let values: Vec<Value> = branches.iter().map(|b| b["const"].clone()).collect();
-                let docs: Vec<String> = branches
-                    .iter()
-                    .filter_map(|b| {
-                        Some(format!(
-                            "`{}`: {}",
-                            b["const"].as_str()?,
-                            b.get("description")?.as_str()?
-                        ))
-                    })
-                    .collect();
-                obj.remove("oneOf");
-                obj.insert("type".into(), json!("string"));
-                obj.insert("enum".into(), Value::Array(values));
-                if !docs.is_empty() {
-                    let head = obj
-                        .get("description")
-                        .and_then(Value::as_str)
-                        .map(|d| format!("{d} "))
-                        .unwrap_or_default();
-                    obj.insert(
-                        "description".into(),
-                        json!(format!("{head}{}.", docs.join("; "))),
-                    );
-                }
+                let head = obj
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(|d| format!("{d} "))
+                    .unwrap_or_default();
+                obj.insert(
+                    "description".into(),
+                    json!(format!("{head}{}.", docs.join("; "))),
+                );
             }
         }
         Value::Array(items) => items.iter_mut().for_each(clean),

@@ -31,6 +31,39 @@ pub trait Vocabulary: Sync {
     ) -> Option<Diagnostic>;
 }
 
+/// Turns a `oneOf` whose every branch is a string `const` (what schemars writes for a
+/// documented Rust enum) into a plain string `enum`, which gives one clear error ("cannot
+/// be `x`, allowed: ...") and a did-you-mean instead of an error per branch. Returns the
+/// branches' documentation (`` `value`: what it means ``), for the caller to put in the
+/// description as its document words it; `None` when `obj` is not such a `oneOf`.
+pub fn const_one_of_to_enum(obj: &mut Map<String, Value>) -> Option<Vec<String>> {
+    let Some(Value::Array(branches)) = obj.get("oneOf") else {
+        return None;
+    };
+    if branches.is_empty()
+        || !branches
+            .iter()
+            .all(|b| b.get("const").is_some_and(Value::is_string))
+    {
+        return None;
+    }
+    let values: Vec<Value> = branches.iter().map(|b| b["const"].clone()).collect();
+    let docs: Vec<String> = branches
+        .iter()
+        .filter_map(|b| {
+            Some(format!(
+                "`{}`: {}",
+                b["const"].as_str()?,
+                b.get("description")?.as_str()?
+            ))
+        })
+        .collect();
+    obj.remove("oneOf");
+    obj.insert("type".into(), Value::String("string".into()));
+    obj.insert("enum".into(), Value::Array(values));
+    Some(docs)
+}
+
 /// A schema to check documents against.
 pub struct Schema<'a> {
     /// the schema, as JSON (`$ref`s resolve within it)

@@ -152,38 +152,17 @@ fn strip_null(value: &mut Value) {
 }
 
 /// A documented Rust enum becomes a `oneOf` of `const`s; a plain `enum` gives one clear
-/// error ("cannot be `x`, allowed: ...") and a did-you-mean. The variants' docs move to the
-/// description so editors still show them.
+/// error and a did-you-mean ([`crate::config::schema::const_one_of_to_enum`]). The
+/// variants' docs move to the description, after a blank line, so editors still show them.
 fn const_one_of_to_enum(value: &mut Value) {
     match value {
         Value::Object(obj) => {
             for v in obj.values_mut() {
                 const_one_of_to_enum(v);
             }
-            let Some(Value::Array(branches)) = obj.get("oneOf") else {
+            let Some(docs) = crate::config::schema::const_one_of_to_enum(obj) else {
                 return;
             };
-            if branches.is_empty()
-                || !branches
-                    .iter()
-                    .all(|b| b.get("const").is_some_and(Value::is_string))
-            {
-                return;
-            }
-            let values: Vec<Value> = branches.iter().map(|b| b["const"].clone()).collect();
-            let docs: Vec<String> = branches
-                .iter()
-                .filter_map(|b| {
-                    Some(format!(
-                        "`{}`: {}",
-                        b["const"].as_str()?,
-                        b.get("description")?.as_str()?
-                    ))
-                })
-                .collect();
-            obj.remove("oneOf");
-            obj.insert("type".into(), json!("string"));
-            obj.insert("enum".into(), Value::Array(values));
             if !docs.is_empty() {
                 let base = obj
                     .get("description")
