@@ -734,9 +734,10 @@ impl Store {
     /// its error and nothing of them is stored. If SQLite rolls the whole transaction
     /// back under a write (a full disk, an I/O error), the writes of that transaction
     /// get the error and the remaining ones go on in a new transaction.
-    pub fn write_batch(&self, jobs: Vec<Job>) -> Vec<Result<Answer, WriteError>> {
+    pub fn write_batch(&self, jobs: Vec<Job>) -> Batch {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let mut results: Vec<Result<Answer, WriteError>> = Vec::with_capacity(jobs.len());
+        let mut commits = 0;
         let mut jobs = jobs.into_iter().peekable();
         while jobs.peek().is_some() {
             let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
@@ -773,14 +774,27 @@ impl Store {
             if lost {
                 continue;
             }
-            if let Err(e) = tx.commit() {
-                for r in &mut results[first..] {
-                    *r = Err(duplicate(&e).into());
+            match tx.commit() {
+                Ok(()) => commits += 1,
+                Err(e) => {
+                    for r in &mut results[first..] {
+                        *r = Err(duplicate(&e).into());
+                    }
                 }
             }
         }
-        results
+        Batch { results, commits }
     }
+}
+
+/// What a batch of writes did ([`Store::write_batch`]).
+#[derive(Debug)]
+pub struct Batch {
+    /// the result of each write, in the order given
+    pub results: Vec<Result<Answer, WriteError>>,
+    /// the transactions committed (1, or 0 when the commit failed; more only when SQLite
+    /// rolled one back under a write and the rest went on in another)
+    pub commits: u64,
 }
 
 /// One write of a batch ([`Store::write_batch`]): the workspace, its catalog and the write.
@@ -1261,7 +1275,12 @@ mod tests {
             .into_iter()
             .map(|(ws, req)| job(ws, req))
             .collect();
-        let together: Vec<String> = batched.write_batch(jobs).iter().map(outcome).collect();
+        let together: Vec<String> = batched
+            .write_batch(jobs)
+            .results
+            .iter()
+            .map(outcome)
+            .collect();
         assert_eq!(together, alone);
         for ws in ["w", "v"] {
             let (a, b) = (
@@ -1280,7 +1299,7 @@ mod tests {
     fn a_refused_write_in_a_batch_is_refused_alone() {
         let dir = tempfile::tempdir().unwrap();
         let (store, base) = fresh(&dir, "db");
-        let results = store.write_batch(vec![
+        let batch = store.write_batch(vec![
             job(
                 "w",
                 put(
@@ -1312,6 +1331,8 @@ mod tests {
                 ),
             ),
         ]);
+        assert_eq!(batch.commits, 1);
+        let results = batch.results;
         assert_eq!(results.len(), 3);
         let a = results[0].as_ref().unwrap();
         assert_eq!((a.status, a.version), (201, base + 1));
@@ -1370,7 +1391,7 @@ mod tests {
                  BEGIN SELECT RAISE(ABORT, 'the test refuses profile.bad'); END;",
             )
             .unwrap();
-        let results = store.write_batch(vec![
+        let batch = store.write_batch(vec![
             job(
                 "w",
                 put(
@@ -1402,6 +1423,8 @@ mod tests {
                 ),
             ),
         ]);
+        assert_eq!(batch.commits, 1);
+        let results = batch.results;
         assert_eq!(results[0].as_ref().unwrap().version, base + 1);
         let failed = results[1].as_ref().unwrap_err();
         assert!(
@@ -1421,7 +1444,7 @@ mod tests {
     fn writes_on_one_key_in_a_batch_apply_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let (store, base) = fresh(&dir, "db");
-        let results = store.write_batch(vec![
+        let batch = store.write_batch(vec![
             job(
                 "w",
                 put(
@@ -1463,6 +1486,8 @@ mod tests {
                 ),
             ),
         ]);
+        assert_eq!(batch.commits, 1);
+        let results = batch.results;
         assert_eq!(results[0].as_ref().unwrap().version, base + 1);
         let updated = results[1].as_ref().unwrap();
         assert_eq!((updated.status, updated.version), (200, base + 2));
@@ -1484,7 +1509,7 @@ mod tests {
     fn an_idempotency_key_repeated_in_a_batch_replays() {
         let dir = tempfile::tempdir().unwrap();
         let (store, base) = fresh(&dir, "db");
-        let results = store.write_batch(vec![
+        let batch = store.write_batch(vec![
             job(
                 "w",
                 put(
@@ -1516,6 +1541,8 @@ mod tests {
                 ),
             ),
         ]);
+        assert_eq!(batch.commits, 1);
+        let results = batch.results;
         let first = results[0].as_ref().unwrap();
         assert!(!first.replayed);
         let again = results[1].as_ref().unwrap();
@@ -1581,7 +1608,9 @@ mod tests {
                 ),
             ]
         };
-        let results = store.write_batch(batch());
+        let failed = store.write_batch(batch());
+        assert_eq!(failed.commits, 0);
+        let results = failed.results;
         assert_eq!(results.len(), 4);
         for r in &results {
             match r {
@@ -1603,7 +1632,9 @@ mod tests {
             .unwrap()
             .execute_batch("DROP TRIGGER break_commit;")
             .unwrap();
-        let results = store.write_batch(batch());
+        let done = store.write_batch(batch());
+        assert_eq!(done.commits, 1);
+        let results = done.results;
         let versions: Vec<Option<u64>> = results
             .iter()
             .map(|r| r.as_ref().ok().map(|a| a.version))
