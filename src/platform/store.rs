@@ -719,7 +719,7 @@ impl Store {
     ) -> Result<Answer, WriteError> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let answer = apply_write(&tx, workspace, catalog, req, self.ttl)?;
+        let answer = apply_write(&tx, workspace, catalog, &req, self.ttl)?;
         tx.commit()?;
         Ok(answer)
     }
@@ -732,58 +732,65 @@ impl Store {
     /// record), exactly as if each had been its own transaction in that order. No result
     /// is returned before the commit: if it fails, every write of the transaction gets
     /// its error and nothing of them is stored. If SQLite rolls the whole transaction
-    /// back under a write (a full disk, an I/O error), the writes of that transaction
-    /// get the error and the remaining ones go on in a new transaction.
+    /// back under a write (a full disk, an I/O error), that write gets its error, as it
+    /// would alone, and the others of the batch go again in a new transaction.
     pub fn write_batch(&self, jobs: Vec<Job>) -> Batch {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let mut results: Vec<Result<Answer, WriteError>> = Vec::with_capacity(jobs.len());
+        let mut results: Vec<Option<Result<Answer, WriteError>>> =
+            jobs.iter().map(|_| None).collect();
         let mut commits = 0;
-        let mut jobs = jobs.into_iter().peekable();
-        while jobs.peek().is_some() {
+        // The writes not carried out yet, in order.
+        let mut pending: Vec<usize> = (0..jobs.len()).collect();
+        while !pending.is_empty() {
             let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
                 Ok(tx) => tx,
                 Err(e) => {
-                    for _ in jobs.by_ref() {
-                        results.push(Err(duplicate(&e).into()));
+                    for &i in &pending {
+                        results[i] = Some(Err(duplicate(&e).into()));
                     }
                     break;
                 }
             };
-            let first = results.len();
-            let mut lost = false;
-            for job in jobs.by_ref() {
-                let result = savepointed(&mut tx, job, self.ttl);
+            let mut done = Vec::with_capacity(pending.len());
+            let mut lost = None;
+            for (at, &i) in pending.iter().enumerate() {
+                let result = savepointed(&mut tx, &jobs[i], self.ttl);
                 if tx.is_autocommit() {
-                    // SQLite rolled the transaction back: nothing of it is stored.
-                    let cause = match &result {
-                        Err(e) => lost_error(e),
-                        Ok(_) => rusqlite::Error::SqliteFailure(
-                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
-                            Some("the transaction was rolled back".into()),
-                        ),
-                    };
-                    for r in &mut results[first..] {
-                        *r = Err(duplicate(&cause).into());
-                    }
-                    results.push(result.and(Err(cause.into())));
-                    lost = true;
+                    // SQLite rolled the transaction back under this write: nothing of the
+                    // transaction is stored.
+                    results[i] = Some(result.and_then(|_| Err(rolled_back().into())));
+                    lost = Some(at);
                     break;
                 }
-                results.push(result);
+                done.push((i, result));
             }
-            if lost {
+            if let Some(at) = lost {
+                // The writes before it (their results dropped) and after it go again.
+                pending.remove(at);
                 continue;
             }
             match tx.commit() {
-                Ok(()) => commits += 1,
+                Ok(()) => {
+                    commits += 1;
+                    for (i, r) in done {
+                        results[i] = Some(r);
+                    }
+                }
                 Err(e) => {
-                    for r in &mut results[first..] {
-                        *r = Err(duplicate(&e).into());
+                    for (i, _) in done {
+                        results[i] = Some(Err(duplicate(&e).into()));
                     }
                 }
             }
+            pending.clear();
         }
-        Batch { results, commits }
+        Batch {
+            results: results
+                .into_iter()
+                .map(|r| r.unwrap_or_else(|| Err(rolled_back().into())))
+                .collect(),
+            commits,
+        }
     }
 }
 
@@ -792,8 +799,8 @@ impl Store {
 pub struct Batch {
     /// the result of each write, in the order given
     pub results: Vec<Result<Answer, WriteError>>,
-    /// the transactions committed (1, or 0 when the commit failed; more only when SQLite
-    /// rolled one back under a write and the rest went on in another)
+    /// the transactions committed: 1, or 0 when the commit failed (or every write of the
+    /// batch was one under which SQLite rolled the transaction back)
     pub commits: u64,
 }
 
@@ -812,11 +819,11 @@ pub struct Job {
 /// (and released) when it is refused or fails, so that only its own effects go.
 fn savepointed(
     tx: &mut rusqlite::Transaction<'_>,
-    job: Job,
+    job: &Job,
     ttl: i64,
 ) -> Result<Answer, WriteError> {
     let sp = tx.savepoint()?;
-    match apply_write(&sp, &job.workspace, &job.catalog, job.request, ttl) {
+    match apply_write(&sp, &job.workspace, &job.catalog, &job.request, ttl) {
         Ok(answer) => {
             sp.commit()?;
             Ok(answer)
@@ -844,16 +851,13 @@ fn duplicate(e: &rusqlite::Error) -> rusqlite::Error {
     }
 }
 
-/// The error that the writes of a transaction SQLite rolled back get, from the error of
-/// the write under which it happened.
-fn lost_error(e: &WriteError) -> rusqlite::Error {
-    match e {
-        WriteError::Store(StoreError::Sqlite(e)) => duplicate(e),
-        other => rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
-            Some(format!("the transaction was rolled back: {other}")),
-        ),
-    }
+/// The error of a write whose transaction SQLite rolled back though the write itself
+/// succeeded (it cannot be: SQLite rolls back under a failing statement).
+fn rolled_back() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+        Some("the transaction was rolled back".into()),
+    )
 }
 
 /// Carries out one write inside the open transaction (or savepoint) `conn`, or replays
@@ -864,7 +868,7 @@ fn apply_write(
     conn: &Connection,
     workspace: &str,
     catalog: &crate::platform::Indexed,
-    mut req: WriteRequest,
+    req: &WriteRequest,
     ttl: i64,
 ) -> Result<Answer, WriteError> {
     if let Some((key, fingerprint)) = &req.idempotency {
@@ -893,13 +897,19 @@ fn apply_write(
         .prepare_cached("SELECT revision FROM workspaces WHERE name = ?1")?
         .query_row(params![workspace], |r| r.get(0))?;
     let live = read_one(conn, workspace, &req.key)?;
-    if req.write.op == WriteOp::Delete
-        && let Some(l) = &live
-    {
-        // A delete names only the key; the rules look at the live resource.
-        req.write.resource = l.resource.clone();
-    }
-    let groups = if req.write.resource.kind == Kind::Group && req.write.op != WriteOp::Delete {
+    let filled;
+    let write = match &live {
+        Some(l) if req.write.op == WriteOp::Delete => {
+            // A delete names only the key; the rules look at the live resource.
+            filled = Write {
+                resource: l.resource.clone(),
+                ..req.write.clone()
+            };
+            &filled
+        }
+        _ => &req.write,
+    };
+    let groups = if write.resource.kind == Kind::Group && write.op != WriteOp::Delete {
         read_groups(conn, workspace)?
     } else {
         Vec::new()
@@ -908,7 +918,7 @@ fn apply_write(
         live: live.as_ref(),
         groups: &groups,
     };
-    let next = check_write(catalog, ctx, &req.write, revision + 1)?;
+    let next = check_write(catalog, ctx, write, revision + 1)?;
     let revision = revision + 1;
     conn.prepare_cached("UPDATE workspaces SET revision = ?2 WHERE name = ?1")?
         .execute(params![workspace, revision])?;
@@ -1650,5 +1660,75 @@ mod tests {
                 .all(|a| !a.replayed)
         );
         assert_eq!(revision(&store, "w"), base + 3);
+    }
+
+    #[test]
+    fn a_write_under_which_sqlite_rolls_back_fails_alone_and_the_others_go_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, base) = fresh(&dir, "db");
+        let (alone, _) = fresh(&dir, "alone");
+        // RAISE(ROLLBACK) ends the whole transaction, as a full disk or an I/O error does.
+        let trigger =
+            "CREATE TRIGGER lose_all BEFORE INSERT ON resources WHEN NEW.key = 'profile.bad'
+             BEGIN SELECT RAISE(ROLLBACK, 'the test rolls back'); END;";
+        for s in [&store, &alone] {
+            s.writer.lock().unwrap().execute_batch(trigger).unwrap();
+        }
+        let requests = || {
+            vec![
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+                put(
+                    "profile.bad",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k2", "f2")),
+                ),
+                put(
+                    "profile.c",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k3", "f3")),
+                ),
+            ]
+        };
+        let batch = store.write_batch(requests().into_iter().map(|r| job("w", r)).collect());
+        let one_by_one: Vec<String> = requests()
+            .into_iter()
+            .map(|r| outcome(&alone.write("w", &indexed(), r)))
+            .collect();
+        assert_eq!(
+            batch.results.iter().map(outcome).collect::<Vec<_>>(),
+            one_by_one
+        );
+        let r = &batch.results;
+        assert_eq!(r[0].as_ref().unwrap().version, base + 1);
+        assert!(r[1].as_ref().unwrap().replayed);
+        assert!(
+            r[2].as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("the test rolls back"),
+            "{:?}",
+            r[2]
+        );
+        assert_eq!(r[3].as_ref().unwrap().version, base + 2);
+        assert_eq!(batch.commits, 1);
+        assert_eq!(revision(&store, "w"), base + 2);
+        assert!(store.get("w", "profile.a").unwrap().is_some());
     }
 }
