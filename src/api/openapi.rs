@@ -373,7 +373,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/metrics",
         method: "get",
         id: "metrics",
-        summary: "Request counters (Prometheus text format): `socialform_requests_total`, `socialform_requests{route,status}`, `socialform_idempotent_replays_total`. Served only when the server runs with `--metrics` (404 otherwise), to any valid token whatever its workspaces.",
+        summary: "Request counters (Prometheus text format): `socialform_requests_total`, `socialform_requests{route,status}`, `socialform_idempotent_replays_total`, and `socialform_writes_total` with `socialform_commits_total` (the writes carried out and the transactions they were committed in: writes that arrive together share one). Served only when the server runs with `--metrics` (404 otherwise), to any valid token whatever its workspaces.",
         params: &[],
         body: None,
         responses: &[

@@ -85,7 +85,8 @@ pub struct Args {
     /// keys are purged periodically while the server runs.
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
     idempotency_ttl: Duration,
-    /// `full`: fsync every commit (survives power loss); `normal`: WAL without fsync per
+    /// `full`: fsync every commit before answering its writes (survives power loss; the
+    /// writes that arrive together share one commit); `normal`: WAL without fsync per
     /// commit (survives kill -9, not an OS crash; faster).
     #[arg(long, value_name = "MODE", default_value = "full", value_parser = ["full", "normal"])]
     synchronous: String,

@@ -1,15 +1,21 @@
 //! The platform's one store: SQLite (bundled), one file, used by the embedded sandbox
-//! (`.socialform/sandbox.db`) and by `socialform serve`. Every write is one
-//! `BEGIN IMMEDIATE` transaction that checks the platform's rules
-//! ([`crate::platform::check_write`]), bumps the workspace's revision, writes the
-//! resource and records the answer under its idempotency key, so a crash leaves either all
-//! of it or none of it. A plan reads the whole workspace in one query ([`Store::snapshot`]).
+//! (`.socialform/sandbox.db`) and by `socialform serve`. A write checks the platform's
+//! rules ([`crate::platform::check_write`]), bumps the workspace's revision, writes the
+//! resource and records the answer under its idempotency key, all in one `BEGIN
+//! IMMEDIATE` transaction, so a crash leaves either all of it or none of it: the
+//! sandbox's writes one transaction each ([`Store::write`]), `serve`'s in groups
+//! ([`Store::write_batch`]: the writes that arrived together, each inside its own
+//! savepoint, so a refused one is rolled back alone and the later ones see the earlier
+//! ones, exactly as one by one; one commit for all). A plan reads the whole workspace in
+//! one query ([`Store::snapshot`]).
 //!
 //! Durability: WAL journal. With `synchronous = FULL` (the default) every commit is
-//! fsynced before it is acknowledged, so neither a kill -9 nor a power loss loses an
-//! acknowledged write. `synchronous = NORMAL` in WAL mode still survives kill -9 (a commit
-//! is in the WAL file, in the OS page cache, before it is acknowledged; only the OS
-//! crashing can lose the last commits), and trades power-loss durability for throughput.
+//! fsynced before any of its writes is acknowledged (a group shares the commit and its
+//! one fsync; no answer of it is given before it), so neither a kill -9 nor a power loss
+//! loses an acknowledged write. `synchronous = NORMAL` in WAL mode still survives kill -9
+//! (a commit is in the WAL file, in the OS page cache, before it is acknowledged; only
+//! the OS crashing can lose the last commits), and trades power-loss durability for
+//! throughput.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -703,102 +709,254 @@ impl Store {
     }
 
     /// Carries out one write in one transaction, or replays the answer recorded under its
-    /// idempotency key.
+    /// idempotency key (the embedded sandbox's writes; `serve` groups its writes with
+    /// [`Store::write_batch`]).
     pub fn write(
         &self,
         workspace: &str,
         catalog: &crate::platform::Indexed,
-        mut req: WriteRequest,
+        req: WriteRequest,
     ) -> Result<Answer, WriteError> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some((key, fingerprint)) = &req.idempotency {
-            let recorded: Option<(String, u16, u64, String)> = tx
-                .query_row(
-                    "SELECT fingerprint, status, version, body FROM idempotency
-                     WHERE workspace = ?1 AND key = ?2 AND created >= ?3",
-                    params![workspace, key, now().saturating_sub(self.ttl)],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            if let Some((f, status, version, body)) = recorded {
-                if &f != fingerprint {
-                    return Err(WriteError::KeyReused);
-                }
-                return Ok(Answer {
-                    status,
-                    version,
-                    body,
-                    replayed: true,
-                });
-            }
-        }
-        let revision: u64 = tx.query_row(
-            "SELECT revision FROM workspaces WHERE name = ?1",
-            params![workspace],
-            |r| r.get(0),
-        )?;
-        let live = read_one(&tx, workspace, &req.key)?;
-        if req.write.op == WriteOp::Delete
-            && let Some(l) = &live
-        {
-            // A delete names only the key; the rules look at the live resource.
-            req.write.resource = l.resource.clone();
-        }
-        let groups = if req.write.resource.kind == Kind::Group && req.write.op != WriteOp::Delete {
-            read_groups(&tx, workspace)?
-        } else {
-            Vec::new()
-        };
-        let ctx = Context {
-            live: live.as_ref(),
-            groups: &groups,
-        };
-        let next = check_write(catalog, ctx, &req.write, revision + 1)?;
-        let revision = revision + 1;
-        tx.execute(
-            "UPDATE workspaces SET revision = ?2 WHERE name = ?1",
-            params![workspace, revision],
-        )?;
-        let answer = match next {
-            Some(stored) => {
-                let body = serde_json::to_string(&stored).map_err(StoreError::from)?;
-                tx.execute(
-                    "INSERT INTO resources (workspace, key, version, data) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (workspace, key) DO UPDATE SET version = excluded.version, data = excluded.data",
-                    params![workspace, req.key, revision, body],
-                )?;
-                Answer {
-                    status: if live.is_some() { 200 } else { 201 },
-                    version: revision,
-                    body,
-                    replayed: false,
-                }
-            }
-            None => {
-                tx.execute(
-                    "DELETE FROM resources WHERE workspace = ?1 AND key = ?2",
-                    params![workspace, req.key],
-                )?;
-                Answer {
-                    status: 204,
-                    version: 0,
-                    body: String::new(),
-                    replayed: false,
-                }
-            }
-        };
-        if let Some((key, fingerprint)) = &req.idempotency {
-            // An expired record not purged yet is replaced.
-            tx.execute(
-                "INSERT OR REPLACE INTO idempotency (workspace, key, fingerprint, status, version, body, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![workspace, key, fingerprint, answer.status, answer.version, answer.body, now()],
-            )?;
-        }
+        let answer = apply_write(&tx, workspace, catalog, &req, self.ttl)?;
         tx.commit()?;
         Ok(answer)
     }
+
+    /// Carries out writes in one transaction, one commit (one fsync with
+    /// `synchronous = FULL`), in the order given, and returns their results in that
+    /// order. Each write runs inside its own savepoint: a write refused (or failing) is
+    /// rolled back to it, and only that write gets its error, the one it gets alone; the
+    /// later writes see the effects of the earlier ones (a version, an idempotency
+    /// record), exactly as if each had been its own transaction in that order. No result
+    /// is returned before the commit: if it fails, every write of the transaction gets
+    /// its error and nothing of them is stored. If SQLite rolls the whole transaction
+    /// back under a write (a full disk, an I/O error), that write gets its error, as it
+    /// would alone, and the others of the batch go again in a new transaction.
+    pub fn write_batch(&self, jobs: Vec<Job>) -> Batch {
+        let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut results: Vec<Option<Result<Answer, WriteError>>> =
+            jobs.iter().map(|_| None).collect();
+        let mut commits = 0;
+        // The writes not carried out yet, in order.
+        let mut pending: Vec<usize> = (0..jobs.len()).collect();
+        while !pending.is_empty() {
+            let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+                Ok(tx) => tx,
+                Err(e) => {
+                    for &i in &pending {
+                        results[i] = Some(Err(duplicate(&e).into()));
+                    }
+                    break;
+                }
+            };
+            let mut done = Vec::with_capacity(pending.len());
+            let mut lost = None;
+            for (at, &i) in pending.iter().enumerate() {
+                let result = savepointed(&mut tx, &jobs[i], self.ttl);
+                if tx.is_autocommit() {
+                    // SQLite rolled the transaction back under this write: nothing of the
+                    // transaction is stored.
+                    results[i] = Some(result.and_then(|_| Err(rolled_back().into())));
+                    lost = Some(at);
+                    break;
+                }
+                done.push((i, result));
+            }
+            if let Some(at) = lost {
+                // The writes before it (their results dropped) and after it go again.
+                pending.remove(at);
+                continue;
+            }
+            match tx.commit() {
+                Ok(()) => {
+                    commits += 1;
+                    for (i, r) in done {
+                        results[i] = Some(r);
+                    }
+                }
+                Err(e) => {
+                    for (i, _) in done {
+                        results[i] = Some(Err(duplicate(&e).into()));
+                    }
+                }
+            }
+            pending.clear();
+        }
+        Batch {
+            results: results
+                .into_iter()
+                .map(|r| r.unwrap_or_else(|| Err(rolled_back().into())))
+                .collect(),
+            commits,
+        }
+    }
+}
+
+/// What a batch of writes did ([`Store::write_batch`]).
+#[derive(Debug)]
+pub struct Batch {
+    /// the result of each write, in the order given
+    pub results: Vec<Result<Answer, WriteError>>,
+    /// the transactions committed: 1, or 0 when the commit failed (or every write of the
+    /// batch was one under which SQLite rolled the transaction back)
+    pub commits: u64,
+}
+
+/// One write of a batch ([`Store::write_batch`]): the workspace, its catalog and the write.
+#[derive(Debug)]
+pub struct Job {
+    /// the workspace written to
+    pub workspace: String,
+    /// its catalog, which the platform's rules check the write against
+    pub catalog: std::sync::Arc<crate::platform::Indexed>,
+    /// the write
+    pub request: WriteRequest,
+}
+
+/// One job of a batch inside its own savepoint: released when it is done, rolled back to
+/// (and released) when it is refused or fails, so that only its own effects go.
+fn savepointed(
+    tx: &mut rusqlite::Transaction<'_>,
+    job: &Job,
+    ttl: i64,
+) -> Result<Answer, WriteError> {
+    let sp = tx.savepoint()?;
+    match apply_write(&sp, &job.workspace, &job.catalog, &job.request, ttl) {
+        Ok(answer) => {
+            sp.commit()?;
+            Ok(answer)
+        }
+        Err(e) => {
+            // Rolled back to the savepoint and released; should that fail, the
+            // transaction is checked by the caller.
+            let _ = sp.finish();
+            Err(e)
+        }
+    }
+}
+
+/// The same SQLite error again, for every write of a transaction that failed as a whole
+/// (`rusqlite::Error` is not `Clone`; its code and message are kept).
+fn duplicate(e: &rusqlite::Error) -> rusqlite::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(code, message) => {
+            rusqlite::Error::SqliteFailure(*code, message.clone())
+        }
+        other => rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(other.to_string()),
+        ),
+    }
+}
+
+/// The error of a write whose transaction SQLite rolled back though the write itself
+/// succeeded (it cannot be: SQLite rolls back under a failing statement).
+fn rolled_back() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+        Some("the transaction was rolled back".into()),
+    )
+}
+
+/// Carries out one write inside the open transaction (or savepoint) `conn`, or replays
+/// the answer recorded under its idempotency key: the platform's rules checked against
+/// the live resource, the workspace's revision bumped, the resource written and the
+/// answer recorded. On an error the caller rolls back what it wrote.
+fn apply_write(
+    conn: &Connection,
+    workspace: &str,
+    catalog: &crate::platform::Indexed,
+    req: &WriteRequest,
+    ttl: i64,
+) -> Result<Answer, WriteError> {
+    if let Some((key, fingerprint)) = &req.idempotency {
+        let recorded: Option<(String, u16, u64, String)> = conn
+            .prepare_cached(
+                "SELECT fingerprint, status, version, body FROM idempotency
+                 WHERE workspace = ?1 AND key = ?2 AND created >= ?3",
+            )?
+            .query_row(params![workspace, key, now().saturating_sub(ttl)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        if let Some((f, status, version, body)) = recorded {
+            if &f != fingerprint {
+                return Err(WriteError::KeyReused);
+            }
+            return Ok(Answer {
+                status,
+                version,
+                body,
+                replayed: true,
+            });
+        }
+    }
+    let revision: u64 = conn
+        .prepare_cached("SELECT revision FROM workspaces WHERE name = ?1")?
+        .query_row(params![workspace], |r| r.get(0))?;
+    let live = read_one(conn, workspace, &req.key)?;
+    let filled;
+    let write = match &live {
+        Some(l) if req.write.op == WriteOp::Delete => {
+            // A delete names only the key; the rules look at the live resource.
+            filled = Write {
+                resource: l.resource.clone(),
+                ..req.write.clone()
+            };
+            &filled
+        }
+        _ => &req.write,
+    };
+    let groups = if write.resource.kind == Kind::Group && write.op != WriteOp::Delete {
+        read_groups(conn, workspace)?
+    } else {
+        Vec::new()
+    };
+    let ctx = Context {
+        live: live.as_ref(),
+        groups: &groups,
+    };
+    let next = check_write(catalog, ctx, write, revision + 1)?;
+    let revision = revision + 1;
+    conn.prepare_cached("UPDATE workspaces SET revision = ?2 WHERE name = ?1")?
+        .execute(params![workspace, revision])?;
+    let answer = match next {
+        Some(stored) => {
+            let body = serde_json::to_string(&stored).map_err(StoreError::from)?;
+            conn.prepare_cached(
+                "INSERT INTO resources (workspace, key, version, data) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (workspace, key) DO UPDATE SET version = excluded.version, data = excluded.data",
+            )?
+            .execute(params![workspace, req.key, revision, body])?;
+            Answer {
+                status: if live.is_some() { 200 } else { 201 },
+                version: revision,
+                body,
+                replayed: false,
+            }
+        }
+        None => {
+            conn.prepare_cached("DELETE FROM resources WHERE workspace = ?1 AND key = ?2")?
+                .execute(params![workspace, req.key])?;
+            Answer {
+                status: 204,
+                version: 0,
+                body: String::new(),
+                replayed: false,
+            }
+        }
+    };
+    if let Some((key, fingerprint)) = &req.idempotency {
+        // An expired record not purged yet is replaced.
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO idempotency (workspace, key, fingerprint, status, version, body, created)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![workspace, key, fingerprint, answer.status, answer.version, answer.body, now()])?;
+    }
+    Ok(answer)
 }
 
 #[cfg(test)]
@@ -933,5 +1091,644 @@ mod tests {
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(2100));
         assert_eq!(store.purge_idempotency().unwrap(), 2);
+    }
+
+    // Group commit: a batch is one transaction with a savepoint per write.
+
+    fn profile(address: &str, flow: &str) -> Resource {
+        let mut r = chat(flow);
+        r.address = address.to_string();
+        r
+    }
+
+    fn put(
+        address: &str,
+        flow: &str,
+        op: WriteOp,
+        expected: Option<u64>,
+        idem: Option<(&str, &str)>,
+    ) -> WriteRequest {
+        let resource = profile(address, flow);
+        WriteRequest {
+            key: resource.key(),
+            write: Write {
+                op,
+                resource,
+                expected_version: expected,
+                applied_hash: Some("h".into()),
+                applied_by: Some("cfg/w".into()),
+            },
+            idempotency: idem.map(|(k, f)| (k.to_string(), f.to_string())),
+        }
+    }
+
+    fn job(workspace: &str, request: WriteRequest) -> Job {
+        Job {
+            workspace: workspace.to_string(),
+            catalog: std::sync::Arc::new(indexed()),
+            request,
+        }
+    }
+
+    fn fresh(dir: &tempfile::TempDir, name: &str) -> (Store, u64) {
+        let store = Store::open(&dir.path().join(name), Synchronous::Full).unwrap();
+        store.ensure_workspace("w", &catalog()).unwrap();
+        store.ensure_workspace("v", &catalog()).unwrap();
+        let revision = store.snapshot("w").unwrap().unwrap().revision;
+        (store, revision)
+    }
+
+    fn revision(store: &Store, workspace: &str) -> u64 {
+        store.snapshot(workspace).unwrap().unwrap().revision
+    }
+
+    /// What a result reads as, to compare a batch with writes one by one.
+    fn outcome(r: &Result<Answer, WriteError>) -> String {
+        match r {
+            Ok(a) => format!("{a:?}"),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    /// Creates, refusals, updates on the same key, a replay, a reused key, a stale
+    /// If-Match and a delete, over two workspaces.
+    fn mixed(base: u64) -> Vec<(&'static str, WriteRequest)> {
+        vec![
+            (
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+            ),
+            (
+                "w",
+                put(
+                    "profile.b",
+                    "nope",
+                    WriteOp::Create,
+                    None,
+                    Some(("k2", "f2")),
+                ),
+            ),
+            (
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k3", "f3")),
+                ),
+            ),
+            (
+                "v",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+            ),
+            (
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+            ),
+            (
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "other")),
+                ),
+            ),
+            (
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Update,
+                    Some(base + 1),
+                    None,
+                ),
+            ),
+            (
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Update,
+                    Some(base + 1),
+                    None,
+                ),
+            ),
+            (
+                "w",
+                put(
+                    "profile.c",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k2", "f2b")),
+                ),
+            ),
+            (
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Delete,
+                    Some(base + 3),
+                    Some(("k4", "f4")),
+                ),
+            ),
+            (
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Delete,
+                    Some(base + 3),
+                    Some(("k4", "f4")),
+                ),
+            ),
+            (
+                "w",
+                put("profile.a", "welcome", WriteOp::Delete, None, None),
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_batch_answers_exactly_as_the_writes_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (one_by_one, base) = fresh(&dir, "one");
+        let (batched, base2) = fresh(&dir, "batch");
+        assert_eq!(base, base2);
+        let alone: Vec<String> = mixed(base)
+            .into_iter()
+            .map(|(ws, req)| outcome(&one_by_one.write(ws, &indexed(), req)))
+            .collect();
+        let jobs = mixed(base)
+            .into_iter()
+            .map(|(ws, req)| job(ws, req))
+            .collect();
+        let together: Vec<String> = batched
+            .write_batch(jobs)
+            .results
+            .iter()
+            .map(outcome)
+            .collect();
+        assert_eq!(together, alone);
+        for ws in ["w", "v"] {
+            let (a, b) = (
+                one_by_one.snapshot(ws).unwrap().unwrap(),
+                batched.snapshot(ws).unwrap().unwrap(),
+            );
+            assert_eq!(a.revision, b.revision, "{ws}");
+            assert_eq!(a.resources, b.resources, "{ws}");
+        }
+        // Applied in w: create a, update a, create c, delete a: four versions, no more.
+        assert_eq!(revision(&batched, "w"), base + 4);
+        assert_eq!(revision(&batched, "v"), base + 1);
+    }
+
+    #[test]
+    fn a_refused_write_in_a_batch_is_refused_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, base) = fresh(&dir, "db");
+        let batch = store.write_batch(vec![
+            job(
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+            ),
+            job(
+                "w",
+                put(
+                    "profile.b",
+                    "nope",
+                    WriteOp::Create,
+                    None,
+                    Some(("k2", "f2")),
+                ),
+            ),
+            job(
+                "w",
+                put(
+                    "profile.c",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k3", "f3")),
+                ),
+            ),
+        ]);
+        assert_eq!(batch.commits, 1);
+        let results = batch.results;
+        assert_eq!(results.len(), 3);
+        let a = results[0].as_ref().unwrap();
+        assert_eq!((a.status, a.version), (201, base + 1));
+        let refused = results[1].as_ref().unwrap_err();
+        assert!(
+            matches!(refused, WriteError::Rule(Rejection::Refused { .. })),
+            "{refused}"
+        );
+        let c = results[2].as_ref().unwrap();
+        assert_eq!((c.status, c.version), (201, base + 2));
+        // The same write alone is refused the same way.
+        let alone = store
+            .write(
+                "w",
+                &indexed(),
+                put(
+                    "profile.b",
+                    "nope",
+                    WriteOp::Create,
+                    None,
+                    Some(("k2", "f2")),
+                ),
+            )
+            .unwrap_err();
+        assert_eq!(alone.to_string(), refused.to_string());
+        assert_eq!(revision(&store, "w"), base + 2);
+        assert!(store.get("w", "profile.b").unwrap().is_none());
+        // Its idempotency key was not recorded: another request may use it.
+        let b = store
+            .write(
+                "w",
+                &indexed(),
+                put(
+                    "profile.b",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k2", "g")),
+                ),
+            )
+            .unwrap();
+        assert_eq!((b.status, b.version, b.replayed), (201, base + 3, false));
+    }
+
+    #[test]
+    fn a_write_failing_after_it_wrote_is_rolled_back_to_its_savepoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, base) = fresh(&dir, "db");
+        // The insert of profile.bad fails after the write bumped the revision.
+        store
+            .writer
+            .lock()
+            .unwrap()
+            .execute_batch(
+                "CREATE TRIGGER refuse_bad BEFORE INSERT ON resources WHEN NEW.key = 'profile.bad'
+                 BEGIN SELECT RAISE(ABORT, 'the test refuses profile.bad'); END;",
+            )
+            .unwrap();
+        let batch = store.write_batch(vec![
+            job(
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+            ),
+            job(
+                "w",
+                put(
+                    "profile.bad",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k2", "f2")),
+                ),
+            ),
+            job(
+                "w",
+                put(
+                    "profile.c",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k2", "f2")),
+                ),
+            ),
+        ]);
+        assert_eq!(batch.commits, 1);
+        let results = batch.results;
+        assert_eq!(results[0].as_ref().unwrap().version, base + 1);
+        let failed = results[1].as_ref().unwrap_err();
+        assert!(
+            matches!(failed, WriteError::Store(StoreError::Sqlite(_))),
+            "{failed}"
+        );
+        assert!(failed.to_string().contains("the test refuses"), "{failed}");
+        // Its revision and its idempotency record went with it: the next write takes the
+        // next version, and the key is free (not replayed, not refused as reused).
+        let c = results[2].as_ref().unwrap();
+        assert_eq!((c.status, c.version, c.replayed), (201, base + 2, false));
+        assert_eq!(revision(&store, "w"), base + 2);
+        assert!(store.get("w", "profile.bad").unwrap().is_none());
+    }
+
+    #[test]
+    fn writes_on_one_key_in_a_batch_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, base) = fresh(&dir, "db");
+        let batch = store.write_batch(vec![
+            job(
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+            ),
+            job(
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Update,
+                    Some(base + 1),
+                    None,
+                ),
+            ),
+            job(
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Update,
+                    Some(base + 1),
+                    None,
+                ),
+            ),
+            job(
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Delete,
+                    Some(base + 2),
+                    None,
+                ),
+            ),
+        ]);
+        assert_eq!(batch.commits, 1);
+        let results = batch.results;
+        assert_eq!(results[0].as_ref().unwrap().version, base + 1);
+        let updated = results[1].as_ref().unwrap();
+        assert_eq!((updated.status, updated.version), (200, base + 2));
+        match &results[2] {
+            Err(WriteError::Rule(Rejection::Conflict {
+                expected, found, ..
+            })) => {
+                assert_eq!((*expected, *found), (base + 1, base + 2));
+            }
+            other => panic!("{other:?}"),
+        }
+        let deleted = results[3].as_ref().unwrap();
+        assert_eq!((deleted.status, deleted.version), (204, 0));
+        assert!(store.get("w", "profile.a").unwrap().is_none());
+        assert_eq!(revision(&store, "w"), base + 3);
+    }
+
+    #[test]
+    fn an_idempotency_key_repeated_in_a_batch_replays() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, base) = fresh(&dir, "db");
+        let batch = store.write_batch(vec![
+            job(
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+            ),
+            job(
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+            ),
+            job(
+                "w",
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "g")),
+                ),
+            ),
+        ]);
+        assert_eq!(batch.commits, 1);
+        let results = batch.results;
+        let first = results[0].as_ref().unwrap();
+        assert!(!first.replayed);
+        let again = results[1].as_ref().unwrap();
+        assert!(again.replayed);
+        assert_eq!(
+            (again.status, again.version, &again.body),
+            (first.status, first.version, &first.body)
+        );
+        assert!(matches!(results[2], Err(WriteError::KeyReused)));
+        // One write applied, one version.
+        assert_eq!(revision(&store, "w"), base + 1);
+    }
+
+    #[test]
+    fn a_failed_commit_fails_every_write_of_the_batch_and_stores_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, base) = fresh(&dir, "db");
+        // A deferred foreign key broken by the batch's third write: checked at COMMIT.
+        store
+            .writer
+            .lock()
+            .unwrap()
+            .execute_batch(&format!(
+                "CREATE TABLE test_deferred (workspace TEXT REFERENCES workspaces(name)
+                     DEFERRABLE INITIALLY DEFERRED);
+                 CREATE TRIGGER break_commit AFTER UPDATE ON workspaces WHEN NEW.revision = {}
+                 BEGIN INSERT INTO test_deferred VALUES ('nowhere'); END;",
+                base + 3
+            ))
+            .unwrap();
+        let batch = || {
+            vec![
+                job(
+                    "w",
+                    put(
+                        "profile.a",
+                        "welcome",
+                        WriteOp::Create,
+                        None,
+                        Some(("k1", "f1")),
+                    ),
+                ),
+                job("w", put("profile.b", "nope", WriteOp::Create, None, None)),
+                job(
+                    "w",
+                    put(
+                        "profile.c",
+                        "welcome",
+                        WriteOp::Create,
+                        None,
+                        Some(("k3", "f3")),
+                    ),
+                ),
+                job(
+                    "w",
+                    put(
+                        "profile.d",
+                        "welcome",
+                        WriteOp::Create,
+                        None,
+                        Some(("k4", "f4")),
+                    ),
+                ),
+            ]
+        };
+        let failed = store.write_batch(batch());
+        assert_eq!(failed.commits, 0);
+        let results = failed.results;
+        assert_eq!(results.len(), 4);
+        for r in &results {
+            match r {
+                Err(WriteError::Store(StoreError::Sqlite(e))) => {
+                    assert!(e.to_string().contains("FOREIGN KEY"), "{e}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(revision(&store, "w"), base);
+        for key in ["profile.a", "profile.c", "profile.d"] {
+            assert!(store.get("w", key).unwrap().is_none(), "{key}");
+        }
+        // Nothing was recorded under the keys either: the same batch, once the commit
+        // can succeed, is carried out afresh.
+        store
+            .writer
+            .lock()
+            .unwrap()
+            .execute_batch("DROP TRIGGER break_commit;")
+            .unwrap();
+        let done = store.write_batch(batch());
+        assert_eq!(done.commits, 1);
+        let results = done.results;
+        let versions: Vec<Option<u64>> = results
+            .iter()
+            .map(|r| r.as_ref().ok().map(|a| a.version))
+            .collect();
+        assert_eq!(
+            versions,
+            [Some(base + 1), None, Some(base + 2), Some(base + 3)]
+        );
+        assert!(
+            results
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .all(|a| !a.replayed)
+        );
+        assert_eq!(revision(&store, "w"), base + 3);
+    }
+
+    #[test]
+    fn a_write_under_which_sqlite_rolls_back_fails_alone_and_the_others_go_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, base) = fresh(&dir, "db");
+        let (alone, _) = fresh(&dir, "alone");
+        // RAISE(ROLLBACK) ends the whole transaction, as a full disk or an I/O error does.
+        let trigger =
+            "CREATE TRIGGER lose_all BEFORE INSERT ON resources WHEN NEW.key = 'profile.bad'
+             BEGIN SELECT RAISE(ROLLBACK, 'the test rolls back'); END;";
+        for s in [&store, &alone] {
+            s.writer.lock().unwrap().execute_batch(trigger).unwrap();
+        }
+        let requests = || {
+            vec![
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+                put(
+                    "profile.a",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k1", "f1")),
+                ),
+                put(
+                    "profile.bad",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k2", "f2")),
+                ),
+                put(
+                    "profile.c",
+                    "welcome",
+                    WriteOp::Create,
+                    None,
+                    Some(("k3", "f3")),
+                ),
+            ]
+        };
+        let batch = store.write_batch(requests().into_iter().map(|r| job("w", r)).collect());
+        let one_by_one: Vec<String> = requests()
+            .into_iter()
+            .map(|r| outcome(&alone.write("w", &indexed(), r)))
+            .collect();
+        assert_eq!(
+            batch.results.iter().map(outcome).collect::<Vec<_>>(),
+            one_by_one
+        );
+        let r = &batch.results;
+        assert_eq!(r[0].as_ref().unwrap().version, base + 1);
+        assert!(r[1].as_ref().unwrap().replayed);
+        assert!(
+            r[2].as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("the test rolls back"),
+            "{:?}",
+            r[2]
+        );
+        assert_eq!(r[3].as_ref().unwrap().version, base + 2);
+        assert_eq!(batch.commits, 1);
+        assert_eq!(revision(&store, "w"), base + 2);
+        assert!(store.get("w", "profile.a").unwrap().is_some());
     }
 }

@@ -11,7 +11,10 @@
 //! gateway losing the answer, which is what idempotency keys are for). Only then is a
 //! body read: its content type is checked (415), its size bounded (413) and its reading
 //! timed (408). Writes then apply the platform's rules ([`crate::platform::check_write`],
-//! the same as the embedded sandbox's) in one transaction each.
+//! the same as the embedded sandbox's), grouped ([`group`]): the writes that arrive
+//! together share one transaction and one commit (one fsync), each inside its own
+//! savepoint so that it is refused or applied exactly as alone, and none is answered
+//! before its commit.
 //!
 //! Connections have deadlines ([`conn`]): headers, body, idle; shutdown has a grace
 //! period after which open connections are dropped. Every answer of the API, errors
@@ -21,6 +24,7 @@
 
 pub mod auth;
 pub mod conn;
+pub mod group;
 pub use crate::platform::store;
 
 use std::collections::{BTreeMap, HashMap};
@@ -192,7 +196,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn render(&self) -> String {
+    fn render(&self, writes: &group::Counters) -> String {
         let mut out = String::new();
         out.push_str("# TYPE socialform_requests_total counter\n");
         out.push_str(&format!(
@@ -203,6 +207,16 @@ impl Metrics {
         out.push_str(&format!(
             "socialform_idempotent_replays_total {}\n",
             self.replays.load(Ordering::Relaxed)
+        ));
+        out.push_str("# TYPE socialform_writes_total counter\n");
+        out.push_str(&format!(
+            "socialform_writes_total {}\n",
+            writes.writes.load(Ordering::Relaxed)
+        ));
+        out.push_str("# TYPE socialform_commits_total counter\n");
+        out.push_str(&format!(
+            "socialform_commits_total {}\n",
+            writes.commits.load(Ordering::Relaxed)
         ));
         out.push_str("# TYPE socialform_requests counter\n");
         for ((route, status), n) in self
@@ -220,7 +234,8 @@ impl Metrics {
 }
 
 struct App {
-    store: store::Store,
+    store: Arc<store::Store>,
+    committer: group::Committer,
     catalogs: HashMap<String, Arc<crate::platform::Indexed>>,
     tokens: Tokens,
     limiter: auth::RateLimiter,
@@ -709,8 +724,14 @@ async fn commit(
     adm: Admitted,
     req: store::WriteRequest,
 ) -> Result<Response, ApiError> {
-    let app2 = app.clone();
-    let answer = blocking(move || Ok(app2.store.write(&workspace, &adm.catalog, req)?)).await?;
+    let answer = app
+        .committer
+        .write(store::Job {
+            workspace,
+            catalog: adm.catalog,
+            request: req,
+        })
+        .await?;
     if answer.replayed {
         app.metrics.replays.fetch_add(1, Ordering::Relaxed);
     }
@@ -838,7 +859,7 @@ async fn metrics(State(app): State<Shared>, peer: PeerExt, headers: HeaderMap) -
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(),
+        app.metrics.render(app.committer.counters()),
     )
         .into_response()
 }
@@ -1065,11 +1086,11 @@ pub fn run(options: ServeOptions, on_event: &(dyn Fn(Event) + Sync)) -> Result<(
     if options.workspaces.is_empty() {
         return Err(ServeError::NoWorkspaces);
     }
-    let store = store::Store::open_with_ttl(
+    let store = Arc::new(store::Store::open_with_ttl(
         &options.data,
         options.synchronous,
         options.idempotency_ttl.as_secs() as i64,
-    )?;
+    )?);
     let mut catalogs = HashMap::new();
     for (name, path) in &options.workspaces {
         let catalog = crate::platform::catalog::read(path).map_err(BackendError::from)?;
@@ -1093,8 +1114,10 @@ pub fn run(options: ServeOptions, on_event: &(dyn Fn(Event) + Sync)) -> Result<(
             Arc::new(crate::platform::Indexed::new(catalog)),
         );
     }
+    let committer = group::Committer::start(store.clone())?;
     let app = Arc::new(App {
         store,
+        committer,
         catalogs,
         tokens: options.tokens,
         limiter: auth::RateLimiter::new(options.rate_limit, options.burst),
