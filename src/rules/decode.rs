@@ -98,6 +98,11 @@ fn value_at<'v>(doc: &'v Value, path: &DocPath) -> Option<&'v Value> {
 pub(super) fn split(tree: &Node) -> Option<Config> {
     let validator = schema::split_validator();
     let maps = schema::resource_maps();
+    if maps.len() != SPLIT_MAPS.len() || maps.iter().any(|m| !SPLIT_MAPS.contains(&m.as_str())) {
+        // A resource map this function does not decode yet (a test fails until it does):
+        // the whole document is right, only slower.
+        return None;
+    }
     let root = tree.as_table()?;
     let mut skeleton = Map::with_capacity(root.len());
     for (key, node) in root {
@@ -152,6 +157,16 @@ pub(super) fn split(tree: &Node) -> Option<Config> {
     )?;
     Some(config)
 }
+
+/// The resource maps [`split`] decodes entry by entry, as its pattern of [`Config`] names
+/// them; a test holds them to the schema's ([`schema::resource_maps`]).
+const SPLIT_MAPS: [&str; 5] = [
+    "profiles",
+    "groups",
+    "mailboxes",
+    "contact_attributes",
+    "proactive_messages",
+];
 
 /// The entries of one resource map, each checked on its own and decoded by value.
 fn split_entries<T: DeserializeOwned>(
@@ -755,6 +770,15 @@ mod tests {
             }
         }
         found
+    }
+
+    #[test]
+    fn the_split_path_decodes_every_resource_map_of_the_schema() {
+        let mut of_schema: Vec<&str> = schema::resource_maps().iter().map(String::as_str).collect();
+        let mut decoded = SPLIT_MAPS.to_vec();
+        of_schema.sort_unstable();
+        decoded.sort_unstable();
+        assert_eq!(of_schema, decoded);
     }
 
     #[test]
