@@ -21,6 +21,7 @@ use socialform::backend::{Backend, BackendError};
 use socialform::model::Channel;
 use socialform::model::{Kind, Resource};
 use socialform::model::{LiveResource, LiveState, Write, WriteOp};
+use socialform::platform::Rejection;
 
 fn accounts(page: &str, instagram: &str, whatsapp: &str) -> String {
     let opt = |key: &str, v: &str| {
@@ -608,11 +609,11 @@ fn a_stale_version_is_a_conflict_and_outside_changes_move_the_version() {
     let mut stale = update(&fb, &facebook_desired());
     stale.expected_version = Some(fb.version.wrapping_add(1));
     match b.write(&stale) {
-        Err(BackendError::Conflict {
+        Err(BackendError::Rejected(Rejection::Conflict {
             address,
             expected,
             found,
-        }) => {
+        })) => {
             assert_eq!(address, "profile.acme_fb");
             assert_eq!(expected, fb.version.wrapping_add(1));
             assert_eq!(found, fb.version);
@@ -634,18 +635,18 @@ fn a_stale_version_is_a_conflict_and_outside_changes_move_the_version() {
     assert_eq!(after.resource.fields["greeting"], "Hi from the UI");
     assert!(matches!(
         b.write(&update(&fb, &facebook_desired())),
-        Err(BackendError::Conflict { .. })
+        Err(BackendError::Rejected(Rejection::Conflict { .. }))
     ));
     // Creating or deleting a bound profile is a refusal.
     let mut create = update(after, &facebook_desired());
     create.op = WriteOp::Create;
     assert!(matches!(
         b.write(&create),
-        Err(BackendError::Refused { .. })
+        Err(BackendError::Rejected(Rejection::Refused { .. }))
     ));
     assert!(matches!(
         b.write(&Write::delete(after)),
-        Err(BackendError::Refused { .. })
+        Err(BackendError::Rejected(Rejection::Refused { .. }))
     ));
 }
 

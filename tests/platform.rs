@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use socialform::backend::sandbox::Sandbox;
 use socialform::backend::{Backend, BackendError, Refusal};
 use socialform::model::{Kind, Resource, Write, WriteOp};
+use socialform::platform::Rejection;
 
 const TOKEN: &str = "tok-platform-7f1c";
 const FIXTURE: &str = "tests/fixtures/cycle/basic";
@@ -212,10 +213,10 @@ fn serve_and_the_sandbox_refuse_what_validate_refuses_with_the_same_codes() {
         );
 
         match write(&body, is_create) {
-            Err(BackendError::Refused {
+            Err(BackendError::Rejected(Rejection::Refused {
                 reason: Refusal::Rule { code: got, .. },
                 ..
-            }) => assert_eq!(got, code, "{what}"),
+            })) => assert_eq!(got, code, "{what}"),
             other => panic!("{what}: the sandbox answered {other:?}"),
         }
     }

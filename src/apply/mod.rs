@@ -380,7 +380,9 @@ mod tests {
             self.running.fetch_sub(1, Ordering::SeqCst);
             self.log.lock().unwrap().push(w.resource.address.clone());
             if self.fail == Some(w.resource.address.as_str()) {
-                return Err(BackendError::NotFound(w.resource.address.clone()));
+                return Err(
+                    crate::platform::Rejection::NotFound(w.resource.address.clone()).into(),
+                );
             }
             Ok(1)
         }

@@ -30,6 +30,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 
 use super::{Backend, BackendError, Refusal};
+use crate::platform::Rejection;
 
 use crate::api::{
     CatalogAnswer, ErrorBody, IDEMPOTENCY_KEY, PAGE_SIZE, Page, PageQuery, RefusalReason,
@@ -461,14 +462,15 @@ impl HttpBackend {
             match (status, body.code.as_str()) {
                 (412, _) => {
                     // `expected` is filled in by the caller, which knows it.
-                    return BackendError::Conflict {
+                    return Rejection::Conflict {
                         address,
                         expected: 0,
                         found: body.current_version.unwrap_or(0),
-                    };
+                    }
+                    .into();
                 }
-                (404, "not_found") => return BackendError::NotFound(address),
-                (409, "already_exists") => return BackendError::AlreadyExists(address),
+                (404, "not_found") => return Rejection::NotFound(address).into(),
+                (409, "already_exists") => return Rejection::AlreadyExists(address).into(),
                 (422, "refused") => {
                     // A refusal by a rule of the configuration has the reason `rule`, and
                     // its diagnostic code as `subject`.
@@ -487,7 +489,7 @@ impl HttpBackend {
                             },
                             other => other,
                         };
-                        return BackendError::Refused { address, reason };
+                        return Rejection::Refused { address, reason }.into();
                     }
                 }
                 _ => {}
@@ -676,7 +678,7 @@ impl Backend for HttpBackend {
         let answer = self.call(&req)?;
         if !answer.status.is_success() {
             let mut err = self.error(&answer, Some(&write.resource.address));
-            if let BackendError::Conflict { expected, .. } = &mut err {
+            if let BackendError::Rejected(Rejection::Conflict { expected, .. }) = &mut err {
                 *expected = write.expected_version.unwrap_or(0);
             }
             return Err(err);

@@ -90,32 +90,11 @@ pub enum BackendError {
         /// how long this run waited
         waited: Duration,
     },
-    /// the resource changed since it was read
-    #[error(
-        "`{address}` changed on the platform since it was read (expected version {expected}, found {found})"
-    )]
-    Conflict {
-        /// the resource
-        address: String,
-        /// the version the write was based on
-        expected: u64,
-        /// the live version
-        found: u64,
-    },
-    /// the resource does not exist
-    #[error("`{0}` does not exist on the platform")]
-    NotFound(String),
-    /// the resource exists already
-    #[error("`{0}` already exists on the platform")]
-    AlreadyExists(String),
-    /// the platform refused the write
-    #[error("the platform refused `{address}`: {reason}")]
-    Refused {
-        /// the resource
-        address: String,
-        /// why
-        reason: Refusal,
-    },
+    /// the platform did not do a write: the resource changed since it was read, does not
+    /// exist, exists already, or the platform refused it (the platform's own words,
+    /// [`crate::platform::Rejection`], for every backend)
+    #[error(transparent)]
+    Rejected(#[from] crate::platform::Rejection),
     /// the sandbox's database failed, or the file is not one
     #[error("the sandbox `{}`: {source}", .path.display())]
     Store {
@@ -149,26 +128,6 @@ pub enum BackendError {
     /// Meta's Graph API refused or failed a request, or a profile cannot be written there
     #[error(transparent)]
     Meta(Box<meta::graph::MetaError>),
-}
-
-impl From<crate::platform::Rejection> for BackendError {
-    fn from(r: crate::platform::Rejection) -> BackendError {
-        use crate::platform::Rejection;
-        match r {
-            Rejection::Conflict {
-                address,
-                expected,
-                found,
-            } => BackendError::Conflict {
-                address,
-                expected,
-                found,
-            },
-            Rejection::NotFound(a) => BackendError::NotFound(a),
-            Rejection::AlreadyExists(a) => BackendError::AlreadyExists(a),
-            Rejection::Refused { address, reason } => BackendError::Refused { address, reason },
-        }
-    }
 }
 
 impl From<crate::platform::catalog::CatalogError> for BackendError {

@@ -457,7 +457,9 @@ mod tests {
         let v = sb.write(&create).unwrap();
         assert!(matches!(
             sb.write(&create),
-            Err(BackendError::AlreadyExists(_))
+            Err(BackendError::Rejected(
+                crate::platform::Rejection::AlreadyExists(_)
+            ))
         ));
         let bad = Write {
             op: WriteOp::Update,
@@ -468,10 +470,12 @@ mod tests {
         };
         assert!(matches!(
             sb.write(&bad),
-            Err(BackendError::Refused {
-                reason: Refusal::UnknownFlow(_),
-                ..
-            })
+            Err(BackendError::Rejected(
+                crate::platform::Rejection::Refused {
+                    reason: Refusal::UnknownFlow(_),
+                    ..
+                }
+            ))
         ));
         let stale = Write {
             op: WriteOp::Update,
@@ -482,7 +486,9 @@ mod tests {
         };
         assert!(matches!(
             sb.write(&stale),
-            Err(BackendError::Conflict { .. })
+            Err(BackendError::Rejected(
+                crate::platform::Rejection::Conflict { .. }
+            ))
         ));
         let live = sb.read().unwrap();
         let bound = live.get("account:facebook:123").unwrap().clone();
@@ -495,10 +501,12 @@ mod tests {
         };
         assert!(matches!(
             sb.write(&del),
-            Err(BackendError::Refused {
-                reason: Refusal::DeleteBound,
-                ..
-            })
+            Err(BackendError::Rejected(
+                crate::platform::Rejection::Refused {
+                    reason: Refusal::DeleteBound,
+                    ..
+                }
+            ))
         ));
         drop(sb);
         // The state survives a reopen.

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
+use socialform::backend::Settings;
 use socialform::backend::sandbox::Sandbox;
-use socialform::backend::{BackendError, Settings};
 use socialform::model::{Kind, LiveResource, PLATFORM_FIELDS, Resource};
 use socialform::pipeline;
+use socialform::platform::Rejection;
 
 use super::plan::SANDBOX_HELP;
 use super::{Color, DiagFormat, DiagTo, Error, Outcome, print_diagnostics};
@@ -135,7 +136,7 @@ fn find<'l>(resources: &'l [LiveResource], address: &str) -> Option<&'l LiveReso
 }
 
 fn not_found(address: &str) -> Error {
-    Error::Backend(BackendError::NotFound(address.to_string()))
+    Error::Backend(Rejection::NotFound(address.to_string()).into())
 }
 
 /// A JSON value as TOML text (`null`, which TOML cannot hold, as `null`).
@@ -265,7 +266,9 @@ pub fn cmd_sandbox(args: Args, color: Color) -> Result<Outcome, Error> {
                 if !address.starts_with("account:")
                     && let Err(reason) = socialform::platform::rules::check_address(&named)
                 {
-                    return Err(Error::Backend(BackendError::Refused { address, reason }));
+                    return Err(Error::Backend(
+                        Rejection::Refused { address, reason }.into(),
+                    ));
                 }
                 return Err(not_found(&address));
             };

@@ -52,6 +52,7 @@ use crate::backend::BackendError;
 use crate::backend::http::refusal_code;
 use crate::model::{Kind, Resource, sha256_hex};
 use crate::model::{Write, WriteOp};
+use crate::platform::Rejection;
 
 pub use auth::Tokens;
 pub use store::Synchronous;
@@ -300,17 +301,19 @@ impl From<BackendError> for ApiError {
     fn from(e: BackendError) -> ApiError {
         let message = e.to_string();
         match e {
-            BackendError::Conflict { found, .. } => {
+            BackendError::Rejected(Rejection::Conflict { found, .. }) => {
                 let mut err =
                     ApiError::new(StatusCode::PRECONDITION_FAILED, "version_mismatch", message);
                 err.body.current_version = Some(found);
                 err
             }
-            BackendError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
-            BackendError::AlreadyExists(_) => {
+            BackendError::Rejected(Rejection::NotFound(_)) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
+            BackendError::Rejected(Rejection::AlreadyExists(_)) => {
                 ApiError::new(StatusCode::CONFLICT, "already_exists", message)
             }
-            BackendError::Refused { reason, .. } => {
+            BackendError::Rejected(Rejection::Refused { reason, .. }) => {
                 let (code, subject) = refusal_code(&reason);
                 let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message);
                 // A rule of the configuration format has the reason `rule` and its
@@ -636,7 +639,7 @@ async fn get_resource(
             serde_json::to_string(&l).unwrap_or_default(),
             Some(l.version),
         )),
-        None => Err(BackendError::NotFound(key).into()),
+        None => Err(BackendError::from(Rejection::NotFound(key)).into()),
     }
 }
 
@@ -698,7 +701,7 @@ fn parse_body(bytes: &[u8]) -> Result<WriteBody, ApiError> {
         let value: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
         let resource = &value["resource"];
         match crate::platform::rules::check_kind(&resource["kind"]) {
-            Err(reason) => ApiError::from(BackendError::Refused {
+            Err(reason) => ApiError::from(BackendError::from(Rejection::Refused {
                 address: resource["address"]
                     .as_str()
                     .unwrap_or_default()
@@ -706,7 +709,7 @@ fn parse_body(bytes: &[u8]) -> Result<WriteBody, ApiError> {
                     .take(MAX_ADDRESS)
                     .collect(),
                 reason,
-            }),
+            })),
             Ok(()) => bad_request(format!("the body is not a write: {e}")),
         }
     })?;

@@ -74,6 +74,7 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::{Backend, BackendError, Refusal};
+use crate::platform::Rejection;
 
 use crate::catalog::Catalog;
 
@@ -733,16 +734,18 @@ impl Backend for MetaBackend {
         let address = write.resource.address.clone();
         match write.op {
             WriteOp::Create => {
-                return Err(BackendError::Refused {
+                return Err(Rejection::Refused {
                     address,
                     reason: Refusal::CreateBound,
-                });
+                }
+                .into());
             }
             WriteOp::Delete => {
-                return Err(BackendError::Refused {
+                return Err(Rejection::Refused {
                     address,
                     reason: Refusal::DeleteBound,
-                });
+                }
+                .into());
             }
             WriteOp::Update => {}
         }
@@ -774,11 +777,12 @@ impl Backend for MetaBackend {
         if let Some(expected) = write.expected_version
             && expected != seen.version
         {
-            return Err(BackendError::Conflict {
+            return Err(Rejection::Conflict {
                 address,
                 expected,
                 found: seen.version,
-            });
+            }
+            .into());
         }
         let fields = &write.resource.fields;
         let inner = &self.inner;
@@ -893,17 +897,21 @@ mod tests {
         };
         assert!(matches!(
             b.write(&w(WriteOp::Create)),
-            Err(BackendError::Refused {
-                reason: Refusal::CreateBound,
-                ..
-            })
+            Err(BackendError::Rejected(
+                crate::platform::Rejection::Refused {
+                    reason: Refusal::CreateBound,
+                    ..
+                }
+            ))
         ));
         assert!(matches!(
             b.write(&w(WriteOp::Delete)),
-            Err(BackendError::Refused {
-                reason: Refusal::DeleteBound,
-                ..
-            })
+            Err(BackendError::Rejected(
+                crate::platform::Rejection::Refused {
+                    reason: Refusal::DeleteBound,
+                    ..
+                }
+            ))
         ));
         let e = b.write(&w(WriteOp::Update)).unwrap_err().to_string();
         assert!(e.contains("was not read"), "{e}");
