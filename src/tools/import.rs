@@ -822,14 +822,18 @@ mod tests {
         assert_eq!(id_from_name("1-800-ACME"), "p1_800_acme");
         assert_eq!(id_from_name("Äöü"), "profile");
         assert!(is_id(&id_from_name(&"x".repeat(200))));
-        let mut ids = Ids::default();
-        ids.taken = ["acme".to_string(), "acme_facebook".to_string()].into();
+        let ids = Ids {
+            taken: ["acme".to_string(), "acme_facebook".to_string()].into(),
+            ..Ids::default()
+        };
         assert_eq!(ids.unique("acme", Some("x")).0, "acme_x");
         assert_eq!(ids.unique("acme", Some("facebook")).0, "acme_2");
         assert_eq!(ids.unique("free", None).0, "free");
         let long = "a".repeat(63);
-        let mut ids = Ids::default();
-        ids.taken = [long.clone()].into();
+        let ids = Ids {
+            taken: [long.clone()].into(),
+            ..Ids::default()
+        };
         let (u, _) = ids.unique(&long, None);
         assert!(is_id(&u) && u.ends_with("_2"), "{u}");
     }
