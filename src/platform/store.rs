@@ -1130,6 +1130,11 @@ mod tests {
         }
     }
 
+    /// A write of workspace `w` whose resource points at the flow `welcome`.
+    fn on_w(address: &str, op: WriteOp, expected: Option<u64>, idem: Option<(&str, &str)>) -> Job {
+        job("w", put(address, "welcome", op, expected, idem))
+    }
+
     fn fresh(dir: &tempfile::TempDir, name: &str) -> (Store, u64) {
         let store = Store::open(&dir.path().join(name), Synchronous::Full).unwrap();
         store.ensure_workspace("w", &catalog()).unwrap();
@@ -1153,122 +1158,26 @@ mod tests {
     /// Creates, refusals, updates on the same key, a replay, a reused key, a stale
     /// If-Match and a delete, over two workspaces.
     fn mixed(base: u64) -> Vec<(&'static str, WriteRequest)> {
-        vec![
-            (
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k1", "f1")),
-                ),
-            ),
-            (
-                "w",
-                put(
-                    "profile.b",
-                    "nope",
-                    WriteOp::Create,
-                    None,
-                    Some(("k2", "f2")),
-                ),
-            ),
-            (
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k3", "f3")),
-                ),
-            ),
-            (
-                "v",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k1", "f1")),
-                ),
-            ),
-            (
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k1", "f1")),
-                ),
-            ),
-            (
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k1", "other")),
-                ),
-            ),
-            (
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Update,
-                    Some(base + 1),
-                    None,
-                ),
-            ),
-            (
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Update,
-                    Some(base + 1),
-                    None,
-                ),
-            ),
-            (
-                "w",
-                put(
-                    "profile.c",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k2", "f2b")),
-                ),
-            ),
-            (
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Delete,
-                    Some(base + 3),
-                    Some(("k4", "f4")),
-                ),
-            ),
-            (
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Delete,
-                    Some(base + 3),
-                    Some(("k4", "f4")),
-                ),
-            ),
-            (
-                "w",
-                put("profile.a", "welcome", WriteOp::Delete, None, None),
-            ),
-        ]
+        #[rustfmt::skip]
+        let rows = [
+            ("w", "profile.a", "welcome", WriteOp::Create, None, Some(("k1", "f1"))),
+            ("w", "profile.b", "nope", WriteOp::Create, None, Some(("k2", "f2"))),
+            ("w", "profile.a", "welcome", WriteOp::Create, None, Some(("k3", "f3"))),
+            ("v", "profile.a", "welcome", WriteOp::Create, None, Some(("k1", "f1"))),
+            ("w", "profile.a", "welcome", WriteOp::Create, None, Some(("k1", "f1"))),
+            ("w", "profile.a", "welcome", WriteOp::Create, None, Some(("k1", "other"))),
+            ("w", "profile.a", "welcome", WriteOp::Update, Some(base + 1), None),
+            ("w", "profile.a", "welcome", WriteOp::Update, Some(base + 1), None),
+            ("w", "profile.c", "welcome", WriteOp::Create, None, Some(("k2", "f2b"))),
+            ("w", "profile.a", "welcome", WriteOp::Delete, Some(base + 3), Some(("k4", "f4"))),
+            ("w", "profile.a", "welcome", WriteOp::Delete, Some(base + 3), Some(("k4", "f4"))),
+            ("w", "profile.a", "welcome", WriteOp::Delete, None, None),
+        ];
+        rows.into_iter()
+            .map(|(ws, address, flow, op, expected, idem)| {
+                (ws, put(address, flow, op, expected, idem))
+            })
+            .collect()
     }
 
     #[test]
@@ -1310,16 +1219,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, base) = fresh(&dir, "db");
         let batch = store.write_batch(vec![
-            job(
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k1", "f1")),
-                ),
-            ),
+            on_w("profile.a", WriteOp::Create, None, Some(("k1", "f1"))),
             job(
                 "w",
                 put(
@@ -1330,16 +1230,7 @@ mod tests {
                     Some(("k2", "f2")),
                 ),
             ),
-            job(
-                "w",
-                put(
-                    "profile.c",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k3", "f3")),
-                ),
-            ),
+            on_w("profile.c", WriteOp::Create, None, Some(("k3", "f3"))),
         ]);
         assert_eq!(batch.commits, 1);
         let results = batch.results;
@@ -1402,36 +1293,9 @@ mod tests {
             )
             .unwrap();
         let batch = store.write_batch(vec![
-            job(
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k1", "f1")),
-                ),
-            ),
-            job(
-                "w",
-                put(
-                    "profile.bad",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k2", "f2")),
-                ),
-            ),
-            job(
-                "w",
-                put(
-                    "profile.c",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k2", "f2")),
-                ),
-            ),
+            on_w("profile.a", WriteOp::Create, None, Some(("k1", "f1"))),
+            on_w("profile.bad", WriteOp::Create, None, Some(("k2", "f2"))),
+            on_w("profile.c", WriteOp::Create, None, Some(("k2", "f2"))),
         ]);
         assert_eq!(batch.commits, 1);
         let results = batch.results;
@@ -1455,46 +1319,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, base) = fresh(&dir, "db");
         let batch = store.write_batch(vec![
-            job(
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k1", "f1")),
-                ),
-            ),
-            job(
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Update,
-                    Some(base + 1),
-                    None,
-                ),
-            ),
-            job(
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Update,
-                    Some(base + 1),
-                    None,
-                ),
-            ),
-            job(
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Delete,
-                    Some(base + 2),
-                    None,
-                ),
-            ),
+            on_w("profile.a", WriteOp::Create, None, Some(("k1", "f1"))),
+            on_w("profile.a", WriteOp::Update, Some(base + 1), None),
+            on_w("profile.a", WriteOp::Update, Some(base + 1), None),
+            on_w("profile.a", WriteOp::Delete, Some(base + 2), None),
         ]);
         assert_eq!(batch.commits, 1);
         let results = batch.results;
@@ -1520,36 +1348,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, base) = fresh(&dir, "db");
         let batch = store.write_batch(vec![
-            job(
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k1", "f1")),
-                ),
-            ),
-            job(
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k1", "f1")),
-                ),
-            ),
-            job(
-                "w",
-                put(
-                    "profile.a",
-                    "welcome",
-                    WriteOp::Create,
-                    None,
-                    Some(("k1", "g")),
-                ),
-            ),
+            on_w("profile.a", WriteOp::Create, None, Some(("k1", "f1"))),
+            on_w("profile.a", WriteOp::Create, None, Some(("k1", "f1"))),
+            on_w("profile.a", WriteOp::Create, None, Some(("k1", "g"))),
         ]);
         assert_eq!(batch.commits, 1);
         let results = batch.results;
@@ -1585,37 +1386,10 @@ mod tests {
             .unwrap();
         let batch = || {
             vec![
-                job(
-                    "w",
-                    put(
-                        "profile.a",
-                        "welcome",
-                        WriteOp::Create,
-                        None,
-                        Some(("k1", "f1")),
-                    ),
-                ),
+                on_w("profile.a", WriteOp::Create, None, Some(("k1", "f1"))),
                 job("w", put("profile.b", "nope", WriteOp::Create, None, None)),
-                job(
-                    "w",
-                    put(
-                        "profile.c",
-                        "welcome",
-                        WriteOp::Create,
-                        None,
-                        Some(("k3", "f3")),
-                    ),
-                ),
-                job(
-                    "w",
-                    put(
-                        "profile.d",
-                        "welcome",
-                        WriteOp::Create,
-                        None,
-                        Some(("k4", "f4")),
-                    ),
-                ),
+                on_w("profile.c", WriteOp::Create, None, Some(("k3", "f3"))),
+                on_w("profile.d", WriteOp::Create, None, Some(("k4", "f4"))),
             ]
         };
         let failed = store.write_batch(batch());

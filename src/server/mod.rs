@@ -199,26 +199,17 @@ pub struct Metrics {
 impl Metrics {
     fn render(&self, writes: &group::Counters) -> String {
         let mut out = String::new();
-        out.push_str("# TYPE socialform_requests_total counter\n");
-        out.push_str(&format!(
-            "socialform_requests_total {}\n",
-            self.total.load(Ordering::Relaxed)
-        ));
-        out.push_str("# TYPE socialform_idempotent_replays_total counter\n");
-        out.push_str(&format!(
-            "socialform_idempotent_replays_total {}\n",
-            self.replays.load(Ordering::Relaxed)
-        ));
-        out.push_str("# TYPE socialform_writes_total counter\n");
-        out.push_str(&format!(
-            "socialform_writes_total {}\n",
-            writes.writes.load(Ordering::Relaxed)
-        ));
-        out.push_str("# TYPE socialform_commits_total counter\n");
-        out.push_str(&format!(
-            "socialform_commits_total {}\n",
-            writes.commits.load(Ordering::Relaxed)
-        ));
+        for (name, value) in [
+            ("socialform_requests_total", &self.total),
+            ("socialform_idempotent_replays_total", &self.replays),
+            ("socialform_writes_total", &writes.writes),
+            ("socialform_commits_total", &writes.commits),
+        ] {
+            out.push_str(&format!(
+                "# TYPE {name} counter\n{name} {}\n",
+                value.load(Ordering::Relaxed)
+            ));
+        }
         out.push_str("# TYPE socialform_requests counter\n");
         for ((route, status), n) in self
             .by_route
