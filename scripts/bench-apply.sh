@@ -27,6 +27,8 @@ python3 scripts/gen_workspace.py "$work/ws1k" --profiles 1000 >/dev/null
 python3 scripts/gen_workspace.py "$work/ws10k" --profiles 10000 >/dev/null
 python3 - "$bin" "$work" "$runs" <<'PY'
 import os, re, shutil, statistics, subprocess, sys, time
+sys.path.insert(0, "scripts")
+import benchserve
 bin, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 token = "bench-" + os.urandom(8).hex()
 env = dict(os.environ, SOCIALFORM_TOKEN=token, SOCIALFORM_SERVE_TOKENS=f"bench={token}", NO_COLOR="1")
@@ -64,29 +66,15 @@ root = os.path.join(ws, "socialform.toml")
 plain = open(root).read()
 
 def serve(db):
-    out = open(os.path.join(work, "serve.out"), "w+")
-    p = subprocess.Popen([bin, "serve", "--listen", "127.0.0.1:0", "--data", db,
-                          "--workspace", f"bench={ws}/catalog.toml", "--rate-limit", "0", "--metrics"],
-                         stdout=out, stderr=subprocess.DEVNULL, env=env)
-    open(os.path.join(work, "pid"), "w").write(str(p.pid))
-    for _ in range(400):
-        out.seek(0)
-        m = re.search(r"listening on (\S+)", out.read())
-        if m:
-            return p, m.group(1)
-        time.sleep(0.05)
-    raise SystemExit("the server did not start")
+    return benchserve.serve(bin, work, ws, db, env, "--listen", "127.0.0.1:0")
 
 def commits(url):
     """The server's counts of writes and of the commits they shared (absent before group
     commit: None)."""
-    import urllib.request
-    req = urllib.request.Request(url + "/metrics", headers={"Authorization": f"Bearer {token}"})
-    text = urllib.request.urlopen(req, timeout=10).read().decode()
-    found = dict(re.findall(r"^(socialform_(?:writes|commits)_total) (\d+)$", text, re.M))
-    if len(found) < 2:
+    found = benchserve.metrics(url, token)
+    if "socialform_commits_total" not in found:
         return None
-    return int(found["socialform_writes_total"]), int(found["socialform_commits_total"])
+    return found["socialform_writes_total"], found["socialform_commits_total"]
 
 walls, groups = [], []
 for i in range(runs):

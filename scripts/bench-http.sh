@@ -19,34 +19,23 @@ trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' E
 cargo build --release --quiet --bin socialform
 python3 scripts/gen_workspace.py "$work/ws" >/dev/null
 python3 - "$target/release/socialform" "$work" "$sync" <<'PY'
-import math, os, re, subprocess, sys, time, urllib.request
+import math, os, re, subprocess, sys, time
+sys.path.insert(0, "scripts")
+import benchserve
 bin, work, sync = sys.argv[1], sys.argv[2], sys.argv[3]
 ws = os.path.join(work, "ws")
 token = "bench-" + os.urandom(8).hex()
 env = dict(os.environ, SOCIALFORM_TOKEN=token, SOCIALFORM_SERVE_TOKENS=f"bench={token}", NO_COLOR="1")
 
 def serve(latency, listen="127.0.0.1:0"):
-    out = open(os.path.join(work, "serve.out"), "w+")
-    p = subprocess.Popen([bin, "serve", "--listen", listen, "--data", os.path.join(work, "db.sqlite"),
-                          "--workspace", f"bench={ws}/catalog.toml", "--latency", latency,
-                          "--rate-limit", "0", "--synchronous", sync, "--metrics"],
-                         stdout=out, stderr=subprocess.DEVNULL, env=env)
-    open(os.path.join(work, "pid"), "w").write(str(p.pid))
-    for _ in range(200):
-        out.seek(0)
-        m = re.search(r"listening on (\S+)", out.read())
-        if m:
-            return p, m.group(1)
-        time.sleep(0.05)
-    raise SystemExit("the server did not start")
+    return benchserve.serve(bin, work, ws, os.path.join(work, "db.sqlite"), env,
+                            "--listen", listen, "--latency", latency, "--synchronous", sync)
 
 def stop(p):
     p.terminate(); p.wait(timeout=30)
 
 def total(url):
-    req = urllib.request.Request(url + "/metrics", headers={"Authorization": f"Bearer {token}"})
-    text = urllib.request.urlopen(req, timeout=10).read().decode()
-    return int(re.search(r"^socialform_requests_total (\d+)", text, re.M).group(1))
+    return benchserve.metrics(url, token)["socialform_requests_total"]
 
 def run(*args, check=True):
     t = time.perf_counter()
