@@ -9,6 +9,7 @@ mod common;
 
 use common::graph::{
     APP, Counts, Emulator, IG, NO_LIMIT, PAGE, PAGE_TOKEN, PAGE2, PAGE2_TOKEN, PNG, WA, WA_TOKEN,
+    accounts,
 };
 use common::{socialform, text};
 use std::path::Path;
@@ -16,27 +17,6 @@ use std::process::Output;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-
-fn accounts() -> String {
-    format!(
-        r#"
-app_id = "{APP}"
-[[pages]]
-id = "{PAGE}"
-name = "Acme Air"
-token_env = "EMU_PAGE_TOKEN"
-instagram_id = "{IG}"
-[[pages]]
-id = "{PAGE2}"
-name = "Acme Cargo"
-token_env = "EMU_PAGE2_TOKEN"
-[[whatsapp]]
-id = "{WA}"
-verified_name = "Acme Air"
-token_env = "EMU_WA_TOKEN"
-"#
-    )
-}
 
 /// A Page's Messenger profile as Meta holds it.
 fn page(emu: &Emulator, page: &str, token: &str) -> Value {
@@ -151,7 +131,7 @@ fn within_messenger_budget(c: &Counts, account: &str) {
 
 #[test]
 fn plan_apply_drift_and_stale_plans_within_the_budget() {
-    let emu = Emulator::start(&accounts(), NO_LIMIT);
+    let emu = Emulator::start(&accounts("", "", ""), NO_LIMIT);
     let avatar = emu.file("avatar.png", PNG);
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("bot");
@@ -309,7 +289,7 @@ fn plan_apply_drift_and_stale_plans_within_the_budget() {
 fn a_rate_limit_fails_with_the_page_and_when_to_retry() {
     // Two Messenger Profile calls per Page per window: a plan's reads of the first Page
     // and of its Instagram account use them.
-    let emu = Emulator::start(&accounts(), &["--profile-rate-limit", "2/600"]);
+    let emu = Emulator::start(&accounts("", "", ""), &["--profile-rate-limit", "2/600"]);
     let avatar = emu.file("avatar.png", PNG);
     let work = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -330,7 +310,7 @@ fn a_rate_limit_fails_with_the_page_and_when_to_retry() {
 
 #[test]
 fn a_bad_or_missing_token_names_its_variable_never_its_value() {
-    let emu = Emulator::start(&accounts(), NO_LIMIT);
+    let emu = Emulator::start(&accounts("", "", ""), NO_LIMIT);
     let avatar = emu.file("avatar.png", PNG);
     let work = tempfile::tempdir().unwrap();
     std::fs::write(

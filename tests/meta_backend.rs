@@ -10,7 +10,7 @@
 mod common;
 
 use common::graph::{
-    Emulator, IG, NO_LIMIT, PAGE, PAGE_TOKEN, PAGE2, PAGE2_TOKEN, PNG, WA, WA_TOKEN,
+    Emulator, IG, NO_LIMIT, PAGE, PAGE_TOKEN, PAGE2, PAGE2_TOKEN, PNG, WA, WA_TOKEN, accounts,
 };
 
 use indexmap::IndexMap;
@@ -22,38 +22,6 @@ use socialform::model::Channel;
 use socialform::model::{Kind, Resource};
 use socialform::model::{LiveResource, LiveState, Write, WriteOp};
 use socialform::platform::Rejection;
-
-fn accounts(page: &str, instagram: &str, whatsapp: &str) -> String {
-    let opt = |key: &str, v: &str| {
-        if v.is_empty() {
-            String::new()
-        } else {
-            format!("{key} = '{v}'\n")
-        }
-    };
-    format!(
-        r#"
-app_id = "900000000000001"
-[[pages]]
-id = "{PAGE}"
-name = "Acme Air"
-token_env = "EMU_PAGE_TOKEN"
-instagram_id = "{IG}"
-{}{}
-[[pages]]
-id = "{PAGE2}"
-name = "Acme Cargo"
-token_env = "EMU_PAGE2_TOKEN"
-[[whatsapp]]
-id = "{WA}"
-verified_name = "Acme Air"
-token_env = "EMU_WA_TOKEN"
-{}"#,
-        opt("profile", page),
-        opt("instagram_profile", instagram),
-        opt("profile", whatsapp),
-    )
-}
 
 fn counts(list: &[(&str, u64)]) -> Vec<(String, u64)> {
     let mut out: Vec<(String, u64)> = list.iter().map(|(k, n)| (k.to_string(), *n)).collect();

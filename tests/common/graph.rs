@@ -17,6 +17,42 @@ pub const PAGE_TOKEN: &str = "EAAPage-token-5d1c-secret";
 pub const PAGE2_TOKEN: &str = "EAAPage2-token-77ab-secret";
 pub const WA_TOKEN: &str = "EAAWa-token-e3f0-secret";
 /// No Messenger Profile rate limit in the way of a test.
+/// The accounts file of the emulator: the Page `PAGE` with its Instagram account `IG`, the
+/// Page `PAGE2` and the WhatsApp number `WA`, each with its token variable; `page`,
+/// `instagram` and `whatsapp`, when not empty, are the JSON of the profile each holds at
+/// the start.
+pub fn accounts(page: &str, instagram: &str, whatsapp: &str) -> String {
+    let opt = |key: &str, v: &str| {
+        if v.is_empty() {
+            String::new()
+        } else {
+            format!("{key} = '{v}'\n")
+        }
+    };
+    format!(
+        r#"
+app_id = "{APP}"
+[[pages]]
+id = "{PAGE}"
+name = "Acme Air"
+token_env = "EMU_PAGE_TOKEN"
+instagram_id = "{IG}"
+{}{}
+[[pages]]
+id = "{PAGE2}"
+name = "Acme Cargo"
+token_env = "EMU_PAGE2_TOKEN"
+[[whatsapp]]
+id = "{WA}"
+verified_name = "Acme Air"
+token_env = "EMU_WA_TOKEN"
+{}"#,
+        opt("profile", page),
+        opt("instagram_profile", instagram),
+        opt("profile", whatsapp),
+    )
+}
+
 pub const NO_LIMIT: &[&str] = &["--profile-rate-limit", "100000/600"];
 /// The smallest PNG header Meta's checks read.
 pub const PNG: &[u8] =
